@@ -1,0 +1,32 @@
+# The two commands of the README: `make map` builds the sample map, `make test`
+# runs the whole suite. Both create .venv and install geomap into it first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+
+.PHONY: map test gazetteer gazetteer-check clean
+
+map: $(VENV)/.installed
+	$(BIN)/geomap build seeds/
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,gazetteer]'
+	touch $@
+
+# Rebuild the bundled gazetteer from the GeoNames dumps.
+gazetteer: $(VENV)/.installed
+	$(BIN)/python gazetteer/build.py --ua $(SHARED)/data/geonames/UA.zip \
+		--no-country $(SHARED)/data/geonames/no-country.txt
+
+# Check that the committed gazetteer is exactly what the build script makes.
+gazetteer-check: gazetteer
+	git diff --exit-code --stat -- gazetteer/places.tsv.gz
+
+clean:
+	rm -rf $(VENV) output/*.html output/*.geojson

@@ -1,0 +1,71 @@
+"""Exports: GeoJSON of places and incidents, JSONL of mentions, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from geomap.incidents import PlaceIncidents
+from geomap.resolve import Resolution
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(content)
+        # mkstemp creates the file private; give it the usual umask-based mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def geojson(groups: list[PlaceIncidents]) -> dict:
+    """An RFC 7946 FeatureCollection: one Point feature per place."""
+    features = []
+    for group in groups:
+        place = group.place
+        features.append({
+            "type": "Feature",
+            "id": place.id,
+            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+            "properties": {
+                **place.to_dict(),
+                "located_by": group.source,
+                "incident_count": len(group.incidents),
+                "incidents": [
+                    {"sentence": i.sentence, "names": list(i.names), "doc": i.doc_id,
+                     "title": i.title, "source": i.source, "date": i.date or None,
+                     "link": i.link}
+                    for i in group.incidents
+                ],
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_text(groups: list[PlaceIncidents]) -> str:
+    return json.dumps(geojson(groups), ensure_ascii=False, indent=1) + "\n"
+
+
+def mention_record(resolution: Resolution) -> dict:
+    """One line of `geomap extract --format jsonl` (schema in the README)."""
+    mention = resolution.mention
+    return {
+        "doc": mention.doc_id, "text": mention.text, "start": mention.start, "end": mention.end,
+        "sentence": mention.sentence,
+        "place": resolution.place.to_dict() if resolution.place else None,
+        "score": resolution.score, "reason": resolution.reason,
+    }
+
+
+def mention_line(resolution: Resolution) -> str:
+    return json.dumps(mention_record(resolution), ensure_ascii=False) + "\n"

@@ -1,0 +1,157 @@
+"""The bundled offline gazetteer: loading, name normalisation and lookup.
+
+The data file (built by gazetteer/build.py) holds the place rows and a sorted
+index of normalised names, so loading is a decompress and two splits; rows are
+parsed only when a lookup needs them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+KINDS = ("settlement", "facility", "raion", "oblast", "country", "water", "region", "other")
+
+_APOSTROPHES = re.compile(r"[’'ʼ`´‘ʹ]")
+_SEPARATORS = re.compile(r"[\s\-‐‑–—]+")
+_DOTS = re.compile(r"\.(?=\S)|\.$")
+
+
+def normalize(name: str) -> str:
+    """Lookup key for a name: case-, accent-, apostrophe- and hyphen-insensitive."""
+    key = unicodedata.normalize("NFKD", name.casefold())
+    if not key.isascii():
+        key = "".join(ch for ch in key if not unicodedata.combining(ch))
+    key = _APOSTROPHES.sub("", key)
+    key = _DOTS.sub("", key)  # U.S. -> us
+    return _SEPARATORS.sub(" ", key).strip()
+
+
+def kind_of(feature_class: str, feature_code: str) -> str:
+    """Map a GeoNames feature class/code to geomap's place kind."""
+    if feature_class == "P":
+        return "settlement"
+    if feature_class == "A":
+        if feature_code == "ADM1":
+            return "oblast"
+        if feature_code in ("ADM2", "ADM2H"):
+            return "raion"
+        if feature_code.startswith("PCL"):
+            return "country"
+        return "other"
+    if feature_class == "H":
+        return "water"
+    if feature_class == "S" or feature_code == "PRT":
+        return "facility"
+    if feature_class == "L":
+        return "region"
+    return "other"
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int | str  # geonameid; negative for hand-added places; "service:id" when geocoded
+    name: str
+    lat: float
+    lon: float
+    feature_class: str
+    feature_code: str
+    country: str
+    admin1: str
+    population: int
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.feature_class, self.feature_code)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "name": self.name, "lat": self.lat, "lon": self.lon,
+            "kind": self.kind, "feature_code": self.feature_code,
+            "admin1": self.admin1, "country": self.country,
+        }
+
+
+def _parse_row(row: str) -> Place:
+    cols = row.split("\t", 9)
+    return Place(
+        id=int(cols[0]), name=cols[1], lat=float(cols[2]), lon=float(cols[3]),
+        feature_class=cols[4], feature_code=cols[5], country=cols[6], admin1=cols[7],
+        population=int(cols[8]),
+    )
+
+
+class Gazetteer:
+    """Name -> candidate places. Get the bundled one with `load()`."""
+
+    def __init__(self, rows: str, index_lines: list[str]):
+        self._rows = rows  # one block of text; the index points at row offsets
+        self._index = index_lines  # sorted "key\toffset,offset,..." lines
+        self._places: dict[int, Place] = {}
+        self._offset_by_id: dict[int, int] | None = None
+
+    def _place_at(self, offset: int) -> Place:
+        place = self._places.get(offset)
+        if place is None:
+            row = self._rows[offset:self._rows.index("\n", offset)]
+            place = self._places[offset] = _parse_row(row)
+        return place
+
+    def _offsets(self, key: str) -> list[int]:
+        probe = key + "\t"
+        pos = bisect.bisect_left(self._index, probe)
+        if pos < len(self._index) and self._index[pos].startswith(probe):
+            return [int(n) for n in self._index[pos][len(probe):].split(",")]
+        return []
+
+    def has_key(self, key: str) -> bool:
+        """Whether some place has a name with this normalised key."""
+        probe = key + "\t"
+        pos = bisect.bisect_left(self._index, probe)
+        return pos < len(self._index) and self._index[pos].startswith(probe)
+
+    def lookup(self, name: str) -> list[Place]:
+        """All places one of whose names normalises like `name`, in id order."""
+        return self.lookup_key(normalize(name))
+
+    def lookup_key(self, key: str) -> list[Place]:
+        return [self._place_at(offset) for offset in self._offsets(key)]
+
+    def get(self, place_id: int) -> Place | None:
+        if self._offset_by_id is None:
+            self._offset_by_id, offset = {}, 0
+            for row in self._rows.split("\n")[:-1]:
+                self._offset_by_id[int(row.split("\t", 1)[0])] = offset
+                offset += len(row) + 1
+        offset = self._offset_by_id.get(place_id)
+        return None if offset is None else self._place_at(offset)
+
+
+def data_path() -> Path:
+    return Path(str(resources.files("geomap.gazetteer_data") / "places.tsv.gz"))
+
+
+def read(path: Path) -> Gazetteer:
+    """Load a gazetteer file written by gazetteer/build.py."""
+    text = gzip.decompress(path.read_bytes()).decode("utf-8")
+    header_end = text.index("\n")
+    magic, version, rows_length = text[:header_end].split("\t")
+    if magic != "geomap-gazetteer" or version != "1":
+        raise ValueError(f"{path}: not a geomap gazetteer file (format {magic} {version})")
+    rows_end = header_end + 1 + int(rows_length)
+    index = text[rows_end:].split("\n")
+    if index and not index[-1]:
+        index.pop()
+    return Gazetteer(text[header_end + 1:rows_end], index)
+
+
+@cache
+def load() -> Gazetteer:
+    """The bundled gazetteer, loaded once per process."""
+    return read(data_path())

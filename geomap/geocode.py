@@ -1,0 +1,114 @@
+"""The geopy fallback for names the bundled gazetteer cannot place.
+
+Off unless asked for. Every answer, including "not found", is cached on disk
+(SQLite), so a name costs at most one request ever; failures are not cached,
+so a later run can still find the place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from geomap.gazetteer import Place, normalize
+
+DEFAULT_SERVICE = "nominatim"
+DEFAULT_USER_AGENT = "geomap (https://github.com/geomap/geomap)"
+# Nominatim's usage policy: at most one request per second.
+DEFAULT_MIN_DELAY = 1.0
+
+# Nominatim "addresstype" -> GeoNames-style feature class and code, so geocoded
+# places get the same kinds as gazetteer ones.
+_ADDRESS_TYPES = {
+    "city": ("P", "PPL"), "town": ("P", "PPL"), "village": ("P", "PPL"), "hamlet": ("P", "PPL"),
+    "suburb": ("P", "PPLX"), "country": ("A", "PCLI"), "state": ("A", "ADM1"),
+    "county": ("A", "ADM2"), "district": ("A", "ADM2"), "water": ("H", "WTRH"),
+}
+
+
+class Geocoder(Protocol):
+    name: str
+
+    def geocode(self, query: str) -> Place | None: ...
+
+
+def default_cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "geomap" / "geocode.sqlite"
+
+
+def place_from_location(service: str, location) -> Place:
+    raw = location.raw if isinstance(location.raw, dict) else {}
+    feature_class, feature_code = _ADDRESS_TYPES.get(raw.get("addresstype", ""), ("", "GEOCODED"))
+    country = (raw.get("address") or {}).get("country_code", "").upper()
+    raw_id = raw.get("osm_id") or raw.get("place_id") or normalize(location.address)
+    return Place(
+        id=f"{service}:{raw.get('osm_type', '')}{raw_id}", name=location.address.split(",")[0],
+        lat=float(location.latitude), lon=float(location.longitude),
+        feature_class=feature_class, feature_code=feature_code, country=country,
+        admin1="", population=0,
+    )
+
+
+class GeopyGeocoder:
+    """A geopy geocoder behind a rate limiter and an on-disk cache."""
+
+    def __init__(self, service: str = DEFAULT_SERVICE, *, user_agent: str = DEFAULT_USER_AGENT,
+                 domain: str | None = None, scheme: str | None = None, timeout: float = 10.0,
+                 min_delay: float = DEFAULT_MIN_DELAY, max_retries: int = 2,
+                 cache_path: Path | None = None, warn: Callable[[str], None] = lambda _: None):
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import get_geocoder_for_service
+
+        options = {"user_agent": user_agent, "timeout": timeout}
+        if domain:
+            options["domain"] = domain
+        if scheme:
+            options["scheme"] = scheme
+        self.name = service
+        self._client = get_geocoder_for_service(service)(**options)
+        self._geocode = RateLimiter(self._client.geocode, min_delay_seconds=min_delay,
+                                    max_retries=max_retries, error_wait_seconds=min_delay,
+                                    swallow_exceptions=False)
+        self._warn = warn
+        self._cache_path = cache_path or default_cache_path()
+        self._db: sqlite3.Connection | None = None
+
+    def _cache(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self._cache_path)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS answers ("
+                             "service TEXT, query TEXT, place TEXT, PRIMARY KEY (service, query))")
+        return self._db
+
+    def geocode(self, query: str) -> Place | None:
+        key = normalize(query)
+        row = self._cache().execute("SELECT place FROM answers WHERE service=? AND query=?",
+                                    (self.name, key)).fetchone()
+        if row is not None:
+            return Place(**json.loads(row[0])) if row[0] else None
+        from geopy.exc import GeopyError
+
+        try:
+            location = self._geocode(query, **self._query_options())
+        except GeopyError as exc:
+            self._warn(f"geocoder {self.name}: {query!r} not looked up ({type(exc).__name__}: {exc})")
+            return None
+        except ValueError as exc:  # a malformed answer that geopy could not parse
+            self._warn(f"geocoder {self.name}: {query!r} got a malformed answer ({exc})")
+            return None
+        place = place_from_location(self.name, location) if location else None
+        stored = json.dumps(place.__dict__, sort_keys=True) if place else ""
+        with self._cache():
+            self._cache().execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)",
+                                  (self.name, key, stored))
+        return place
+
+    def _query_options(self) -> dict:
+        return {"addressdetails": True} if self.name == "nominatim" else {}
