@@ -8,6 +8,8 @@ people, demonyms and organisations off the map.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +33,9 @@ ORGANISATION_HEADS = {
     "press", "airlines", "news", "group", "company", "corporation", "fc", "club",
 }
 MAX_NAME_TOKENS = 6
+SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", "'", ")")
+HEADING_MAX = 100  # a shorter line without final punctuation, followed by a capital, is a heading
+_LINE_BREAKS = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*")
 # Country names that gazetteer matching may find on its own; elsewhere the
 # statistical model decides, since names like Jordan or Chad are also people.
 NEIGHBOUR_COUNTRIES = {"UA", "RU", "BY", "PL", "MD", "RO", "HU", "SK"}
@@ -76,6 +81,15 @@ def _looks_like_name(token) -> bool:
             and token.tag_ in ("NNP", "NNPS", "NN", "JJ", "VBN", "VBD", "VB", "RB"))
 
 
+def _glued_to_neighbour(span: Span) -> bool:
+    """Part of a longer hyphenated word ("Nova" in "Vuhlehirsk-Nova")."""
+    doc = span.doc
+    before = doc[span.start - 1] if span.start > 0 else None
+    after = doc[span.end] if span.end < len(doc) else None
+    return bool((before is not None and before.text in "-–" and not before.whitespace_)
+                or (after is not None and after.text in "-–" and not span[-1].whitespace_))
+
+
 def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
     """Longest capitalised token sequences whose names the gazetteer knows."""
     spans, i = [], 0
@@ -84,7 +98,7 @@ def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
         if _looks_like_name(doc[i]):
             for n in range(min(MAX_NAME_TOKENS, len(doc) - i), 0, -1):
                 span = doc[i:i + n]
-                if not span[-1].text[0].isalnum():
+                if not span[-1].text[0].isalnum() or _glued_to_neighbour(span):
                     continue
                 key = normalize(span.text)
                 if gazetteer.has_key(key) and _matchable(gazetteer, key):
@@ -153,32 +167,63 @@ def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[tuple[Span, str]]:
     for span in gazetteer_spans(doc, gazetteer):
         if any(token.i in taken for token in span):
             continue
-        ent = entity_at.get(span.start)
-        if ent is not None:
-            # A place name inside a longer organisation or person name
-            # ("Kyiv Independent", "AP Photo/...") is not a place mention.
-            bare = _strip_article(ent)
-            if ent.label_ not in MISLABEL_LABELS or ent.label_ == "NORP" \
-                    or (bare.start, bare.end) != (span.start, span.end):
-                continue
+        overlapping = {entity_at[token.i] for token in span if token.i in entity_at}
+        # A place name inside a longer organisation or person name ("Kyiv
+        # Independent", "AP Photo/...") is not a place mention; a bare name the
+        # model called an organisation or a person ("Mariupol" as ORG) is.
+        if any(ent.label_ not in MISLABEL_LABELS or ent.label_ == "NORP"
+               or _strip_article(ent).start < span.start or ent.end > span.end
+               for ent in overlapping):
+            continue
         if normalize(span.text) in surnames or _followed_by_organisation(span):
             continue
         span = _with_unit_word(span)
-        chosen.append((span, ent.label_ if ent is not None else "GAZETTEER"))
+        label = min(overlapping, key=lambda ent: ent.start).label_ if overlapping else "GAZETTEER"
+        chosen.append((span, label))
         taken.update(token.i for token in span)
 
     chosen.sort(key=lambda item: item[0].start_char)
     return chosen
 
 
+def _is_line_break_boundary(text: str, newline: int) -> bool:
+    """Whether a single line break ends a sentence (a heading or a finished line).
+
+    Hard-wrapped prose breaks lines mid-sentence; those lines end without
+    punctuation and run on in lower case.
+    """
+    line_start = text.rfind("\n", 0, newline) + 1
+    line = text[line_start:newline].rstrip()
+    following = text[newline + 1:newline + 2]
+    return line.endswith(SENTENCE_END) or (len(line) < HEADING_MAX and following.isupper())
+
+
+def sentence_bounds(text: str, start: int, end: int, mention_start: int) -> tuple[int, int]:
+    """The model's sentence around a mention, cut at paragraph and heading breaks,
+    which the statistical sentence splitter sometimes runs across."""
+    for match in _LINE_BREAKS.finditer(text, start, end):
+        if match.end() <= mention_start:
+            if "\n\n" in match.group() or _is_line_break_boundary(text, match.start()):
+                start = match.end()
+        elif match.start() >= mention_start:
+            if "\n\n" in match.group() or _is_line_break_boundary(text, match.start()):
+                end = match.start()
+                break
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer) -> list[Mention]:
     mentions = []
     for span, label in find_place_spans(doc, gazetteer):
-        sentence = span.sent.text
-        leading = len(sentence) - len(sentence.lstrip())
+        start, end = sentence_bounds(doc.text, span.sent.start_char, span.sent.end_char,
+                                     span.start_char)
         mentions.append(Mention(
             doc_id=document.id, text=span.text, start=span.start_char, end=span.end_char,
-            sentence=sentence.strip(), sentence_start=span.sent.start_char + leading, label=label,
+            sentence=doc.text[start:end], sentence_start=start, label=label,
         ))
     return mentions
 

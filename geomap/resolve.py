@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from geomap.gazetteer import Gazetteer, Place
+from geomap.gazetteer import Gazetteer, Place, normalize
 from geomap.geocode import Geocoder
 from geomap.mentions import Mention
 
@@ -35,7 +35,13 @@ FEATURE_DESCRIPTIONS = {
     "SEA": "sea", "CONT": "continent",
 }
 UKRAINE_BONUS = 0.2
-CONTEXT_BONUS = 0.6
+# A place whose main name is the one written beats one that merely lists it
+# among historical or foreign alternates (Bilozerka was once "Ivanivka").
+MAIN_NAME_BONUS = 0.3
+CONTEXT_BONUS = 0.5
+CONTEXT_BONUS_PER_NAME = 0.05  # more names from one oblast, more weight (up to 4)
+# Cities with oblast status sit inside another oblast: Kyiv implies Kyiv Oblast too.
+CITY_OBLASTS = {"Kyiv City": "Kyiv Oblast", "Sevastopol": "Crimea"}
 POPULATION_WEIGHT = 0.3
 
 
@@ -43,7 +49,8 @@ POPULATION_WEIGHT = 0.3
 class Candidate:
     place: Place
     score: float
-    in_context: bool
+    in_context: bool  # in an oblast the document names or implies
+    main_name: bool  # the place's main name is the one written
 
 
 @dataclass(frozen=True)
@@ -102,44 +109,57 @@ def prior(place: Place) -> float:
     return rank + population + (UKRAINE_BONUS if place.country == "UA" else 0.0)
 
 
-def _confident_oblasts(gazetteer: Gazetteer, options: list[list[Place]]) -> Counter:
-    """Oblasts the document names or unmistakably implies, with how often."""
-    context: Counter = Counter()
-    for places in options:
-        if not places:
-            continue
-        best = max(places, key=prior)
-        unambiguous = len({(p.admin1, p.kind) for p in places if p.kind != "facility"}) <= 1
-        if best.country == "UA" and best.admin1 and (
-                unambiguous or best.kind == "oblast" or best.feature_code in ("PPLA", "PPLC")):
-            context[best.admin1] += 1
-    return context
+def _implied_oblast(places: list[Place]) -> str | None:
+    """The oblast a mention names or unmistakably implies, if any."""
+    if not places:
+        return None
+    best = max(places, key=prior)
+    unambiguous = len({p.admin1 for p in places if p.kind != "facility"}) <= 1
+    if best.country == "UA" and best.admin1 and (
+            unambiguous or best.kind == "oblast" or best.feature_code in ("PPLA", "PPLC")):
+        return best.admin1
+    return None
 
 
 def _reason(ranked: list[Candidate]) -> str:
+    """The factors that put the pick ahead of the other candidates."""
     top = ranked[0]
     if len(ranked) == 1:
         return "only candidate"
-    runner = ranked[1]
-    if top.in_context and not runner.in_context and prior(top.place) <= prior(runner.place):
-        return f"oblast context: {top.place.admin1}"
-    top_rank = FEATURE_RANK.get(top.place.feature_code, DEFAULT_RANK)
-    runner_rank = FEATURE_RANK.get(runner.place.feature_code, DEFAULT_RANK)
-    if top_rank > runner_rank:
-        kind = FEATURE_DESCRIPTIONS.get(top.place.feature_code, top.place.kind)
-        return f"{kind} preferred among {len(ranked)}"
-    if top.place.country == "UA" and runner.place.country != "UA":
-        return f"Ukrainian place preferred among {len(ranked)}"
-    return f"largest population of {len(ranked)}"
+    factors = []
+    if top.in_context and not all(c.in_context for c in ranked):
+        factors.append(f"oblast context: {top.place.admin1}")
+    # Among the candidates the context did not separate, what decided?
+    peers = [c for c in ranked[1:] if c.in_context == top.in_context]
+    if peers:
+        runner = peers[0]
+        if top.main_name and not runner.main_name:
+            factors.append("main name as written")
+        elif FEATURE_RANK.get(top.place.feature_code, DEFAULT_RANK) > \
+                FEATURE_RANK.get(runner.place.feature_code, DEFAULT_RANK):
+            factors.append(f"{FEATURE_DESCRIPTIONS.get(top.place.feature_code, top.place.kind)} "
+                           "preferred")
+        elif top.place.country == "UA" and runner.place.country != "UA":
+            factors.append("Ukrainian place preferred")
+        else:
+            factors.append("largest population")
+    return f"{'; '.join(factors)} (among {len(ranked)})"
 
 
-def rank(places: list[Place], context: Counter) -> list[Candidate]:
+def rank(surface: str, places: list[Place], context: Counter) -> list[Candidate]:
     ambiguous = len(places) > 1
+    written = normalize(surface)
     ranked = []
     for place in places:
-        in_context = ambiguous and place.country == "UA" and context[place.admin1] > 0
-        score = prior(place) + (CONTEXT_BONUS if in_context else 0.0)
-        ranked.append(Candidate(place, round(score, 4), in_context))
+        # Context places things inside an oblast; an oblast is no likelier for it.
+        inside = ambiguous and place.country == "UA" and place.kind != "oblast"
+        votes = context[place.admin1] if inside else 0
+        in_context = votes > 0
+        main_name = normalize(place.name) == written
+        score = prior(place) + (MAIN_NAME_BONUS if main_name else 0.0)
+        if in_context:
+            score += CONTEXT_BONUS + CONTEXT_BONUS_PER_NAME * min(votes, 4)
+        ranked.append(Candidate(place, round(score, 4), in_context, main_name))
     ranked.sort(key=lambda c: (-c.score, c.place.id))
     return ranked
 
@@ -148,13 +168,21 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
                      geocoder: Geocoder | None = None) -> list[Resolution]:
     """Resolve every mention of one document; unresolved ones keep place=None."""
     options = [candidates_for(m.text, gazetteer) for m in mentions]
-    context = _confident_oblasts(gazetteer, options)
+    keys = [normalize(m.text) for m in mentions]
+    implied = {key: _implied_oblast(places) for key, places in zip(keys, options)}
+    context = Counter(oblast for oblast in implied.values() if oblast)
+    for city, surrounding in CITY_OBLASTS.items():
+        context[surrounding] += context[city]
     resolutions = []
-    for mention, places in zip(mentions, options):
+    for mention, key, places in zip(mentions, keys, options):
         if not places:
             resolutions.append(_fallback(mention, geocoder))
             continue
-        ranked = rank(places, context)
+        # A name is no context for itself: "Kyiv" must not vote for Kyiv City.
+        own = Counter([implied[key]] if implied[key] else [])
+        for city, surrounding in CITY_OBLASTS.items():
+            own[surrounding] += own[city]
+        ranked = rank(mention.text, places, context - own)
         top = ranked[0]
         confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
         resolutions.append(Resolution(
