@@ -1,0 +1,108 @@
+"""Pipeline figures on this machine, all measured in one run.
+
+    python benchmarks/bench_pipeline.py [--repeat 50]
+
+Prints: gazetteer load time (fresh process), cold `geomap build seeds/` wall
+time (process start to files written), and words per second of
+`geomap extract` on the seeds repeated N times next to bare `nlp.pipe` of the
+same spaCy model on the same texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+GEOMAP = [sys.executable, "-m", "geomap"]
+
+
+def gazetteer_load_seconds(runs: int = 5) -> float:
+    code = ("import time; t = time.perf_counter(); from geomap import gazetteer; "
+            "gazetteer.load().lookup('Kyiv'); print(time.perf_counter() - t)")
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout) for _ in range(runs)]
+    return statistics.median(times)
+
+
+def cold_build_seconds(out: Path, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([*GEOMAP, "build", str(SEEDS), "-o", str(out / "map.html")],
+                       check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def seed_texts() -> list[str]:
+    from geomap.documents import read_documents
+
+    return [doc.text for doc in read_documents([str(SEEDS)], print)]
+
+
+def extract_throughput(texts: list[str], corpus: Path, out: Path) -> tuple[float, float]:
+    """(words/s in-process of the extract stages, words/s of the whole CLI run)."""
+    from geomap import gazetteer, mentions, resolve
+    from geomap.documents import read_documents
+    from geomap.export import mention_line
+
+    words = sum(len(text.split()) for text in texts)
+    places, nlp = gazetteer.load(), mentions.load_pipeline()
+    start = time.perf_counter()
+    lines = []
+    for _doc, found in mentions.extract_mentions(read_documents([str(corpus)], print), places, nlp):
+        lines.extend(mention_line(r) for r in resolve.resolve_document(found, places))
+    in_process = words / (time.perf_counter() - start)
+
+    start = time.perf_counter()
+    subprocess.run([*GEOMAP, "extract", str(corpus), "-o", str(out)], check=True,
+                   capture_output=True)
+    cli = words / (time.perf_counter() - start)
+    return in_process, cli
+
+
+def bare_pipe_throughput(texts: list[str]) -> float:
+    import spacy
+
+    from geomap.mentions import MODEL
+
+    nlp = spacy.load(MODEL)
+    words = sum(len(text.split()) for text in texts)
+    start = time.perf_counter()
+    for _doc in nlp.pipe(texts, batch_size=32):
+        pass
+    return words / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        texts = seed_texts() * args.repeat
+        corpus = tmp / "corpus.jsonl"
+        corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n"
+                                  for i, t in enumerate(texts)), encoding="utf-8")
+        words = sum(len(t.split()) for t in texts)
+        print(f"gazetteer load (fresh process, median of 5): {gazetteer_load_seconds():.3f} s")
+        print(f"cold `geomap build seeds/` (median of 3):     {cold_build_seconds(tmp):.2f} s")
+        in_process, cli = extract_throughput(texts, corpus, tmp / "mentions.jsonl")
+        bare = bare_pipe_throughput(texts)
+        print(f"corpus: seeds x {args.repeat} = {len(texts)} documents, {words} words")
+        print(f"geomap extract, in process:        {in_process:,.0f} words/s")
+        print(f"geomap extract, whole CLI run:     {cli:,.0f} words/s (includes start-up)")
+        print(f"bare nlp.pipe (all components):    {bare:,.0f} words/s")
+        print(f"extract / bare:                    {in_process / bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+from pathlib import Path
+
+import pytest
+
+from geomap import gazetteer, mentions, resolve
+from geomap.documents import Document
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture(scope="session")
+def places():
+    return gazetteer.load()
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    return mentions.load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def analyse(places, nlp):
+    """Text -> the resolutions geomap makes for it, as one document."""
+
+    def run(text: str, doc_id: str = "doc") -> list[resolve.Resolution]:
+        document = Document(id=doc_id, text=text)
+        found = mentions.mentions_in(document, nlp(text), places)
+        return resolve.resolve_document(found, places)
+
+    return run

@@ -1,0 +1,160 @@
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from geopy.distance import distance
+
+from geomap.cli import main
+
+from conftest import SEEDS
+
+# GeoNames' coordinates of the places the two sample articles name.
+EXPECTED_SETTLEMENTS = {
+    "Kyiv": (50.45466, 30.5238), "Lviv": (49.83826, 24.02324), "Yavoriv": (49.93774, 23.38355),
+    "Kharkiv": (49.98177, 36.25475), "Mariupol": (47.09514, 37.54131),
+    "Zaporizhzhia": (47.85167, 35.11714), "Odesa": (46.48572, 30.74383),
+    "Bucha": (50.54741, 30.20879), "Zhytomyr": (50.26235, 28.67913),
+    "Ivankiv": (50.93953, 29.90205), "Chernihiv": (51.50541, 31.28656),
+    "Brussels": (50.85045, 4.34878),
+}
+KHERSON = [(46.63695, 32.61458), (46.6758, 32.5064)]  # the city or its airport
+REGION_LEVEL = {"Kharkiv Oblast": "oblast", "Sea of Azov": "water", "Black Sea": "water"}
+NOT_PLACES = {"Lavrov", "Kuleba", "Vereshchuk", "Podolyak", "Medinsky", "Romanchuk",
+              "Venediktova", "Konashenkov", "NATO", "AP", "Reuters", "RBC", "NewsNation",
+              "Kyiv Independent", "Azov battalion", "Ukrainian", "Russian"}
+
+
+@pytest.fixture(scope="module")
+def seed_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(main, ["build", str(SEEDS), "-o", str(out / "map.html")])
+    assert result.exit_code == 0, result.output
+    html = (out / "map.html").read_text(encoding="utf-8")
+    geojson = json.loads((out / "map.geojson").read_text(encoding="utf-8"))
+    data = json.loads(re.search(
+        r'<script type="application/json" id="geomap-data">(.*?)</script>', html, re.S).group(1))
+    return result, html, geojson, data
+
+
+def near(point, places, km=10):
+    return [p for p in places if distance(point, (p["lat"], p["lon"])).km <= km]
+
+
+def test_seed_map_has_exactly_the_expected_places(seed_build):
+    _result, _html, geojson, data = seed_build
+    from_geojson = [{**f["properties"], "lat": f["geometry"]["coordinates"][1],
+                     "lon": f["geometry"]["coordinates"][0]} for f in geojson["features"]]
+    for markers in (data["places"], from_geojson):
+        for name, point in EXPECTED_SETTLEMENTS.items():
+            assert [p["name"] for p in near(point, markers)] == [name], name
+        assert any(near(point, markers) for point in KHERSON)
+        names = {p["name"]: p["kind"] for p in markers}
+        for name, kind in REGION_LEVEL.items():
+            assert names.get(name) == kind
+        assert not set(names) & NOT_PLACES
+        assert not {"Ukraine", "Russia", "Poland", "Belarus", "Europe"} & set(names)
+
+
+def test_popups_carry_the_sentences_with_source_and_date(seed_build):
+    _result, _html, geojson, _data = seed_build
+    by_name = {f["properties"]["name"]: f["properties"] for f in geojson["features"]}
+    yavoriv = by_name["Yavoriv"]["incidents"]
+    assert len(yavoriv) == 1
+    assert "airstrike in a military base in Yavoriv" in yavoriv[0]["sentence"]
+    assert (yavoriv[0]["source"], yavoriv[0]["date"]) == ("NewsNation", "2022-03-16")
+    assert yavoriv[0]["link"].endswith("seeds/000_fc6a60b7b5624fe4.txt")
+    chernihiv = by_name["Chernihiv"]["incidents"]
+    assert chernihiv[0]["doc"].endswith("003_6d2a1ba5d47be7a6.txt")
+    assert chernihiv[0]["date"] is None  # the second seed has no date header
+
+
+def test_geojson_is_an_rfc7946_feature_collection(seed_build):
+    _result, _html, geojson, _data = seed_build
+    assert geojson["type"] == "FeatureCollection"
+    for feature in geojson["features"]:
+        assert feature["type"] == "Feature"
+        lon, lat = feature["geometry"]["coordinates"]
+        assert feature["geometry"]["type"] == "Point" and -180 <= lon <= 180 and -90 <= lat <= 90
+        props = feature["properties"]
+        assert props["incident_count"] == len(props["incidents"]) > 0
+        assert props["kind"] in {"settlement", "facility", "raion", "oblast", "water", "region",
+                                 "other"}
+
+
+def test_build_reports_what_it_did(seed_build):
+    result, html, _geojson, data = seed_build
+    assert re.search(r"2 documents, \d+ places, \d+ incidents", result.output)
+    assert data["summary"]["documents"] == 2
+    assert "GeoNames" in html and "CC BY 4.0" in html
+
+
+def test_extract_writes_one_record_per_mention_in_the_documented_schema(tmp_path):
+    source = tmp_path / "news.jsonl"
+    source.write_text(json.dumps({"id": "art-1", "text": "Shelling hit Kharkiv. Missiles struck the city of Zorgograd.",
+                                  "gold": []}) + "\n")
+    out = tmp_path / "mentions.jsonl"
+    result = CliRunner().invoke(main, ["extract", str(source), "--format", "jsonl", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    kharkiv = next(r for r in records if r["text"] == "Kharkiv")
+    assert set(kharkiv) == {"doc", "text", "start", "end", "sentence", "place", "score", "reason"}
+    assert (kharkiv["doc"], kharkiv["start"], kharkiv["end"]) == ("art-1", 13, 20)
+    assert set(kharkiv["place"]) == {"id", "name", "lat", "lon", "kind", "feature_code",
+                                     "admin1", "country"}
+    assert (kharkiv["place"]["id"], kharkiv["place"]["kind"], kharkiv["place"]["country"]) == (
+        706483, "settlement", "UA")
+    assert kharkiv["reason"] and 0 < kharkiv["score"] <= 1
+    zorgograd = next(r for r in records if r["text"] == "Zorgograd")
+    assert zorgograd["place"] is None and zorgograd["reason"] == "not in the gazetteer"
+    assert "unresolved place names: Zorgograd (1)" in result.output
+
+
+def test_extract_to_stdout_names_documents_by_path_and_line(tmp_path):
+    source = tmp_path / "news.jsonl"
+    source.write_text(json.dumps({"text": "Sirens sounded in Lviv."}) + "\n")
+    result = CliRunner().invoke(main, ["extract", str(source)])
+    record = json.loads(result.stdout.splitlines()[0])
+    assert record["doc"] == f"{source}:1" and record["place"]["name"] == "Lviv"
+
+
+def test_a_bad_input_is_reported_and_the_rest_still_mapped(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("Missiles hit Odesa on Monday.")
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "nope.txt"), str(good),
+                                       "-o", str(tmp_path / "map.html")])
+    assert result.exit_code == 1
+    assert f"geomap: error: {tmp_path / 'nope.txt'}: no such file or directory" in result.output
+    assert (tmp_path / "map.html").exists()
+    geojson = json.loads((tmp_path / "map.geojson").read_text())
+    assert [f["properties"]["name"] for f in geojson["features"]] == ["Odesa"]
+
+
+def test_nothing_readable_is_a_usage_error_and_writes_nothing(tmp_path):
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "nope.txt"),
+                                       "-o", str(tmp_path / "map.html")])
+    assert result.exit_code == 2
+    assert "no document could be read" in result.output
+    assert not (tmp_path / "map.html").exists()
+
+
+def test_gazetteer_lookup_lists_candidates_best_first():
+    result = CliRunner().invoke(main, ["gazetteer", "lookup", "Kharkov"])
+    assert result.exit_code == 0
+    first = result.output.splitlines()[0].split("\t")
+    assert first[:4] == ["706483", "Kharkiv", "settlement (PPLA)", "Kharkiv Oblast"]
+    assert first[4] == "49.98177,36.25475" and first[5].startswith("pop ")
+    missing = CliRunner().invoke(main, ["gazetteer", "lookup", "Zorgograd"])
+    assert missing.exit_code == 1 and "no place called 'Zorgograd'" in missing.output
+
+
+def test_python_dash_m_and_console_script_work_from_any_directory(tmp_path):
+    module = subprocess.run([sys.executable, "-m", "geomap", "gazetteer", "lookup", "Odessa"],
+                            cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert module.stdout.startswith("698740\tOdesa\t")
+    script = Path(sys.executable).parent / "geomap"  # installed beside the interpreter
+    run = subprocess.run([str(script), "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0 and "build" in run.stdout and "extract" in run.stdout

@@ -1,0 +1,77 @@
+import pytest
+
+from geomap.documents import read_documents
+from geomap.mentions import extract_mentions, mentions_in
+from geomap.documents import Document
+
+from conftest import SEEDS
+
+PEOPLE_AND_ORGANISATIONS = {
+    "Lavrov", "Kuleba", "Vereshchuk", "Podolyak", "Medinsky", "Romanchuk", "Venediktova",
+    "Konashenkov", "NATO", "Nato", "AP", "Reuters", "RBC", "NewsNation", "Ukrainian", "Russian",
+    "Russians",
+}
+
+
+@pytest.fixture(scope="module")
+def seed_mentions(places, nlp):
+    docs = list(read_documents([str(SEEDS)], pytest.fail))
+    return {doc.id: (doc, found) for doc, found in extract_mentions(docs, places, nlp)}
+
+
+def surfaces(seed_mentions):
+    return {m.text for _doc, found in seed_mentions.values() for m in found}
+
+
+def test_places_the_model_mislabels_or_misses_are_found(seed_mentions):
+    found = surfaces(seed_mentions)
+    # The model alone labels Mariupol and Bucha ORG and misses Zaporizhzhia and Odesa.
+    assert {"Mariupol", "Bucha", "Zaporizhzhia", "Odesa"} <= found
+    assert {"Kyiv", "Lviv", "Yavoriv", "Kherson International Airport", "Kharkiv", "Zhytomyr",
+            "Ivankiv", "Chernihiv", "Brussels", "Kharkiv region", "Azov Sea", "Black Sea"} <= found
+
+
+def test_people_demonyms_organisations_and_bylines_are_not_places(seed_mentions):
+    found = surfaces(seed_mentions)
+    assert not found & PEOPLE_AND_ORGANISATIONS
+    assert not any(text.startswith("AP Photo") or "Photo" in text for text in found)
+
+
+def test_every_mention_keeps_document_offsets_and_sentence(seed_mentions):
+    for doc, found in seed_mentions.values():
+        assert found
+        for m in found:
+            assert m.doc_id == doc.id
+            assert doc.text[m.start:m.end] == m.text
+            assert doc.text[m.sentence_start:m.sentence_start + len(m.sentence)] == m.sentence
+            assert m.sentence_start <= m.start and m.end <= m.sentence_start + len(m.sentence)
+
+
+def find(places, nlp, text):
+    return [m.text for m in mentions_in(Document(id="t", text=text), nlp(text), places)]
+
+
+def test_place_names_inside_organisation_names_are_not_places(places, nlp):
+    text = ("The Kyiv Independent reported that fighters of the Azov battalion "
+            "held out in Mariupol.")
+    assert find(places, nlp, text) == ["Mariupol"]
+
+
+def test_a_bare_surname_of_a_person_named_earlier_is_not_a_place(places, nlp):
+    text = ("Foreign Minister Sergey Lavrov spoke in Moscow. Lavrov said talks continue.")
+    assert "Lavrov" not in find(places, nlp, text)
+
+
+def test_region_words_stay_with_the_name(places, nlp):
+    text = "Shelling continued in the Kharkiv region and in Donetsk Oblast overnight."
+    assert find(places, nlp, text) == ["Kharkiv region", "Donetsk Oblast"]
+
+
+def test_sentences_stop_at_paragraphs_and_headings_but_not_at_wrapped_lines(places, nlp):
+    text = ("(AP Photo/Felipe Dana)\n\nPeople attend a funeral in Lviv, Ukraine.\n"
+            "Ukraine launches counteroffensives\nMeanwhile, shelling hit Kharkiv.\n"
+            "Residents of Mariupol said the city\nwas without water for days.")
+    found = {m.text: m.sentence for m in mentions_in(Document(id="t", text=text), nlp(text), places)}
+    assert found["Lviv"] == "People attend a funeral in Lviv, Ukraine."
+    assert found["Kharkiv"] == "Meanwhile, shelling hit Kharkiv."
+    assert found["Mariupol"] == "Residents of Mariupol said the city\nwas without water for days."

@@ -1,0 +1,80 @@
+import json
+import re
+
+from geomap.documents import Document
+from geomap.gazetteer import Place
+from geomap.incidents import collect_incidents
+from geomap.mentions import Mention
+from geomap.render import map_data, render_map, script_safe_json
+from geomap.resolve import Resolution
+
+LVIV = Place(702550, "Lviv", 49.83826, 24.02324, "P", "PPLA", "UA", "Lviv Oblast", 717273)
+BLACK_SEA = Place(630673, "Black Sea", 43.4131, 34.29708, "H", "SEA", "", "", 0)
+
+HOSTILE = ("</script><script>window.pwned=1</script> \"quoted\" 'single' `tick` ${x} \\back "
+           "<img src=x onerror=alert(1)>")
+
+
+def groups_for(title, sentence, url="", place=LVIV, source="gazetteer"):
+    doc = Document("d1", sentence, title=title, source="Wire <b>", date="2022-03-15", url=url,
+                   path="articles/d1.txt")
+    start = sentence.index(place.name) if place.name in sentence else 0
+    mention = Mention("d1", place.name, start, start + len(place.name), sentence, 0, "GPE")
+    return collect_incidents([(doc, [Resolution(mention, place, 1.0, "only candidate", source)])])
+
+
+def embedded_data(html):
+    match = re.search(r'<script type="application/json" id="geomap-data">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+def test_hostile_text_stays_data_inside_the_page():
+    html = render_map(groups_for(HOSTILE, f"Lviv was hit. {HOSTILE}", url="javascript:alert(1)"), 1)
+    assert "window.pwned" in html  # the text is there, as data ...
+    assert "<script>window.pwned" not in html and "<img src=x" not in html  # ... never as markup
+    data = embedded_data(html)
+    (doc,) = data["documents"]
+    assert doc["title"] == HOSTILE and doc["source"] == "Wire <b>"
+    assert data["places"][0]["incidents"][0]["sentence"] == f"Lviv was hit. {HOSTILE}"
+    assert (doc["link"], doc["link_is_url"]) == ("articles/d1.txt", False)
+
+
+def test_script_safe_json_cannot_close_its_script_element():
+    text = script_safe_json({"a": "</script><!-- & \u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+
+
+def test_page_needs_no_network():
+    html = render_map(groups_for("Title", "Lviv was hit."), 1)
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+stylesheet", html)
+    assert "cdn." not in html and "unpkg" not in html and "code.jquery" not in html
+    assert "L.map(" in html and "geomap.render(" in html
+    # Leaflet's control images are embedded rather than fetched.
+    assert "url(images/" not in html and "data:image/png;base64," in html
+
+
+def test_same_input_same_bytes():
+    first = render_map(groups_for("Title", "Lviv was hit."), 1)
+    second = render_map(groups_for("Title", "Lviv was hit."), 1)
+    assert first == second
+
+
+def test_map_data_lists_places_styles_and_shared_documents():
+    data = map_data(groups_for("Title", "Lviv was hit.", url="https://example.org/a"), 1)
+    (place,) = data["places"]
+    assert (place["name"], place["admin1"], place["style"], place["lat"], place["lon"]) == (
+        "Lviv", "Lviv Oblast", "settlement", 49.83826, 24.02324)
+    assert place["incidents"] == [{"doc": 0, "sentence": "Lviv was hit.", "names": ["Lviv"]}]
+    assert data["documents"][0]["link_is_url"] is True
+    assert data["summary"] == {"documents": 1, "places": 1, "incidents": 1,
+                               "dates": "2022-03-15 – 2022-03-15"}
+    assert "GeoNames" in data["attribution"] and "CC BY 4.0" in data["attribution"]
+
+
+def test_areas_and_geocoded_places_look_different():
+    sea = map_data(groups_for("T", "Black Sea storms.", place=BLACK_SEA), 1)["places"][0]
+    geocoded = map_data(groups_for("T", "Lviv was hit.", source="geocoder"), 1)["places"][0]
+    assert sea["style"] == "water" and geocoded["style"] == "geocoded"
+    assert geocoded["located_by"] == "geocoder"
