@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from geomap import documents, gazetteer, mentions, resolve
+from geomap import documents, evaluate, gazetteer, mentions, resolve
 from geomap.export import geojson_text, mention_line, write_atomic
 from geomap.geocode import GeopyGeocoder
 from geomap.incidents import collect_incidents
@@ -117,6 +118,31 @@ def extract(inputs, output_format, output, geocoder, geocoder_domain, geocoder_s
         if run.documents:
             write_atomic(output, "".join(lines))
     run.finish()
+
+
+@main.command(name="eval")
+@click.argument("gold_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--errors", "show_errors", is_flag=True,
+              help="Also list every miss, false positive and wrong pick.")
+def eval_command(gold_file, as_json, show_errors):
+    """Score geomap against gold locations (toponym or event gold JSONL)."""
+    records = evaluate.read_gold(gold_file)
+    try:
+        kind = evaluate.gold_kind(records)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="GOLD_FILE") from exc
+    run = Run()
+    predictions = {document.id: resolutions for document, resolutions in run.resolved((str(gold_file),))}
+    score = evaluate.score_toponyms if kind == "toponyms" else evaluate.score_events
+    report = score(records, predictions)
+    if as_json:
+        shown = report if show_errors else {k: v for k, v in report.items() if k != "errors"}
+        click.echo(json.dumps(shown, indent=1, ensure_ascii=False))
+    else:
+        click.echo(evaluate.format_table(report))
+        if show_errors:
+            click.echo("\nerrors:\n" + evaluate.format_errors(report))
 
 
 @main.group(name="gazetteer")
