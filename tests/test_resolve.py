@@ -62,3 +62,28 @@ def test_split_unit():
     assert split_unit("Kharkiv region") == ("Kharkiv", "region")
     assert split_unit("Pokrovsk district") == ("Pokrovsk", "district")
     assert split_unit("Bucha") == ("Bucha", "")
+
+
+def test_names_the_gazetteer_lacks_go_to_the_fallback_geocoder(places, nlp):
+    from geomap import mentions, resolve
+    from geomap.documents import Document
+    from geomap.gazetteer import Place
+
+    class Stub:
+        name = "stub"
+
+        def __init__(self):
+            self.asked = []
+
+        def geocode(self, query):
+            self.asked.append(query)
+            return Place("stub:1", "Zorgograd", 45.0, 40.0, "P", "PPL", "RU", "", 0)
+
+    text = "Missiles struck the city of Zorgograd, officials said in Lviv."
+    stub = Stub()
+    found = mentions.mentions_in(Document(id="d", text=text), nlp(text), places)
+    picked = {r.mention.text: r for r in resolve.resolve_document(found, places, stub)}
+    assert stub.asked == ["Zorgograd"]  # Lviv never leaves the offline gazetteer
+    assert (picked["Zorgograd"].source, picked["Zorgograd"].reason) == ("geocoder", "geocoder: stub")
+    assert picked["Zorgograd"].place.lat == 45.0
+    assert picked["Lviv"].source == "gazetteer"
