@@ -123,6 +123,17 @@ class Gazetteer:
         """All places one of whose names normalises like `name`, in id order."""
         return self.lookup_key(normalize(name))
 
+    def lookup_prefix(self, name: str) -> list[Place]:
+        """Places with a name that starts with `name` as a whole word
+        ("Zaporizhzhia" -> Zaporizhzhia Nuclear Power Plant)."""
+        probe = normalize(name) + " "
+        pos = bisect.bisect_left(self._index, probe)
+        offsets: set[int] = set()
+        while pos < len(self._index) and self._index[pos].startswith(probe):
+            offsets.update(int(n) for n in self._index[pos].split("\t", 1)[1].split(","))
+            pos += 1
+        return [self._place_at(offset) for offset in sorted(offsets)]
+
     def lookup_key(self, key: str) -> list[Place]:
         return [self._place_at(offset) for offset in self._offsets(key)]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from spacy.language import Language
+from spacy.util import compile_infix_regex
 from spacy.tokens import Doc, Span
 
 from geomap.documents import Document
@@ -25,14 +26,42 @@ PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # Labels the model sometimes gives to a bare place name ("Mariupol" as ORG).
 MISLABEL_LABELS = {"ORG", "PERSON", "PRODUCT", "WORK_OF_ART", "EVENT", "NORP"}
 # Words after a name that make it part of an administrative unit's name.
-UNIT_WORDS = {"region", "oblast", "province", "district", "raion", "rayon", "county"}
+# Words after a name that say what kind of place it is. Those in the first
+# table belong to the name ("Kharkiv region", "Kramatorsk railway station")
+# and join its span; the ones in the second only tell ("Sumy Governor ...").
+DESIGNATORS = {
+    ("region",): "region", ("regions",): "region", ("oblast",): "region",
+    ("oblasts",): "region", ("province",): "region",
+    ("district",): "district", ("districts",): "district", ("raion",): "district",
+    ("rayon",): "district", ("county",): "district",
+    ("river",): "river", ("reservoir",): "reservoir",
+    ("nuclear", "power", "plant"): "plant", ("nuclear", "plant"): "plant",
+    ("power", "plant"): "plant", ("power", "station"): "plant", ("plant",): "plant",
+    ("npp",): "plant", ("hydroelectric", "power", "plant"): "plant",
+    ("steel", "plant"): "plant", ("steel", "works"): "plant",
+    ("railway", "station"): "station", ("train", "station"): "station",
+    ("international", "airport"): "airport", ("airport",): "airport", ("airfield",): "airport",
+    ("dam",): "dam", ("bridge",): "bridge", ("port",): "port", ("seaport",): "port",
+}
+TELLING_WORDS = {("governor",): "region", ("regional", "governor"): "region",
+                 ("oblast", "governor"): "region"}
+MAX_DESIGNATOR = max(len(words) for words in DESIGNATORS)
 # Words after a name that make the whole phrase an organisation or unit.
 ORGANISATION_HEADS = {
     "independent", "battalion", "regiment", "brigade", "initiative", "administration",
-    "council", "prosecutor", "prosecutors", "university", "post", "times", "truth",
-    "press", "airlines", "news", "group", "company", "corporation", "fc", "club",
+    "council", "prosecutor", "prosecutors", "prosecutor’s", "prosecutor's", "university",
+    "post", "times", "truth", "press", "airlines", "news", "group", "company", "corporation",
+    "fc", "club", "railway", "railways", "police", "court", "authorities",
+    "department", "directorate", "office", "agency", "ministry", "committee",
 }
+# Words that may stand between a place name and an organisation head word.
+ORGANISATION_MODIFIERS = {"regional", "city", "military", "state", "oblast", "district", "local",
+                          "civil", "civilian", "national", "grain"}
+# Penn tags of function words, which are never place names.
+FUNCTION_TAGS = {"DT", "PRP", "PRP$", "IN", "CC", "MD", "WDT", "WP", "WP$", "WRB", "TO", "EX",
+                 "PDT", "POS", "RP", "UH", "CD", "SYM", ".", ",", ":", "-LRB-", "-RRB-", "``", "''"}
 MAX_NAME_TOKENS = 6
+SEPARATORS = {"•", "|", "·", "—", "–", "/"}
 SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", "'", ")")
 HEADING_MAX = 100  # a shorter line without final punctuation, followed by a capital, is a heading
 _LINE_BREAKS = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*")
@@ -50,6 +79,9 @@ class Mention:
     sentence: str
     sentence_start: int
     label: str  # the model's entity label, or "GAZETTEER" when only matching found it
+    name: str = ""  # the bare name, without designator words ("Kharkiv" in "Kharkiv region")
+    designator: str = ""  # region, district, river, plant, station, airport, ... or ""
+    after_article: bool = False  # "the Dnipro": rivers and regions take the article
 
 
 @cache
@@ -61,6 +93,9 @@ def load_pipeline(model: str = MODEL) -> Language:
     # gives the same sentence spans on news prose; the lemmatizer is unused.
     nlp = spacy.load(model, exclude=["parser", "lemmatizer"])
     nlp.enable_pipe("senter")
+    # Headline digests join names with bare semicolons ("Torez;Torez"): split them.
+    infixes = [*nlp.Defaults.infixes, r";"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
 
 
@@ -76,9 +111,11 @@ def _matchable(gazetteer: Gazetteer, key: str) -> bool:
 
 
 def _looks_like_name(token) -> bool:
+    """A capitalised content word: the tagger's noun/verb guesses on unknown
+    names are unreliable, so only function words are ruled out."""
     text = token.text
     return (len(text) >= 3 and text[0].isupper() and not token.is_stop
-            and token.tag_ in ("NNP", "NNPS", "NN", "JJ", "VBN", "VBD", "VB", "RB"))
+            and token.tag_ not in FUNCTION_TAGS)
 
 
 def _glued_to_neighbour(span: Span) -> bool:
@@ -123,17 +160,67 @@ def _strip_article(span: Span) -> Span:
     return span
 
 
-def _with_unit_word(span: Span) -> Span:
-    """Extend "Kharkiv" to "Kharkiv region" / "Kharkiv Oblast" when the text says so."""
+def _designator_at(doc: Doc, i: int, table: dict) -> tuple[int, str]:
+    """The longest designator phrase of `table` starting at token i: (length, kind)."""
+    for n in range(min(MAX_DESIGNATOR, len(doc) - i), 0, -1):
+        kind = table.get(tuple(token.lower_ for token in doc[i:i + n]))
+        if kind:
+            return n, kind
+    return 0, ""
+
+
+def _coordinated_designator(span: Span) -> str:
+    """'Kyiv' in 'Kyiv and Chernihiv regions' is a region too."""
     doc = span.doc
-    if span.end < len(doc) and doc[span.end].lower_ in UNIT_WORDS:
-        return doc[span.start:span.end + 1]
-    return span
+    i = span.end
+    if i < len(doc) and doc[i].lower_ in ("and", "or", ","):
+        j = i + 1
+        while j < len(doc) and j < i + 1 + MAX_NAME_TOKENS and doc[j].text[:1].isupper():
+            j += 1
+        n, kind = _designator_at(doc, j, DESIGNATORS)
+        if n and j > i + 1 and doc[j + n - 1].lower_.endswith("s"):
+            return kind
+    return ""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A place-name span before it becomes a Mention."""
+
+    span: Span  # the name with its designator words
+    name: Span
+    label: str
+    designator: str
+    after_article: bool
+
+
+def _found(name: Span, label: str) -> Found:
+    doc = name.doc
+    n, designator = _designator_at(doc, name.end, DESIGNATORS)
+    span = doc[name.start:name.end + n] if n else name
+    if not designator:
+        designator = _designator_at(doc, name.end, TELLING_WORDS)[1] or _coordinated_designator(name)
+    after_article = name.start > 0 and doc[name.start - 1].lower_ == "the"
+    return Found(span, name, label, designator, after_article)
 
 
 def _followed_by_organisation(span: Span) -> bool:
+    """'Kyiv Independent', 'Kharkiv Regional Military Administration', 'Azov battalion'."""
     doc = span.doc
-    return span.end < len(doc) and doc[span.end].lower_ in ORGANISATION_HEADS
+    for token in doc[span.end:span.end + 4]:
+        if token.lower_ in ORGANISATION_HEADS:
+            return True
+        if token.lower_ not in ORGANISATION_MODIFIERS:
+            return False
+    return False
+
+
+def _in_compound_adjective(span: Span) -> bool:
+    """'pro-Moscow', 'anti-Kyiv': a stance, not a place."""
+    doc = span.doc
+    return (span.start >= 2 and doc[span.start - 1].text in "-–"
+            and not doc[span.start - 2].whitespace_ and not doc[span.start - 1].whitespace_
+            and doc[span.start - 2].is_lower)
 
 
 def _is_demonym(span: Span) -> bool:
@@ -142,28 +229,41 @@ def _is_demonym(span: Span) -> bool:
     return last.tag_ in ("JJ", "NNPS") or last.lower_.endswith(("ian", "ians", "ean", "ese", "ish"))
 
 
-def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[tuple[Span, str]]:
+def _entity_core(ent: Span) -> Span:
+    """An entity cut at the first line break or separator ("Kyiv • UNN",
+    "Soledar\\n\\nJan 26"), across which the model's entities are unreliable."""
+    for token in ent:
+        if token.i > ent.start and ("\n" in token.text or token.text in SEPARATORS):
+            return ent.doc[ent.start:token.i]
+    return ent
+
+
+def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
     """Place-name spans of one parsed document with the label that found them."""
     surnames = _person_surnames(doc)
     entity_at = {}
     for ent in doc.ents:
-        for token in ent:
+        for token in _entity_core(ent):
             entity_at[token.i] = ent
-    chosen: list[tuple[Span, str]] = []
+    chosen: list[Found] = []
 
     for ent in doc.ents:
         if ent.label_ not in PLACE_LABELS:
             continue
-        span = _strip_article(ent)
+        span = _strip_article(_entity_core(ent))
         key = normalize(span.text)
         known = gazetteer.has_key(key)
         if key in surnames or (not known and _is_demonym(span)):
             continue
-        if not any(ch.isalpha() for ch in span.text):
+        if not any(ch.isalpha() for ch in span.text) or _in_compound_adjective(span):
             continue
-        chosen.append((_with_unit_word(span), ent.label_))
+        found = _found(span, ent.label_)
+        if not found.designator and (span[-1].lower_ in ORGANISATION_HEADS
+                                     or _followed_by_organisation(span)):
+            continue
+        chosen.append(found)
 
-    taken = {token.i for span, _ in chosen for token in span}
+    taken = {token.i for found in chosen for token in found.span}
     for span in gazetteer_spans(doc, gazetteer):
         if any(token.i in taken for token in span):
             continue
@@ -171,18 +271,20 @@ def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[tuple[Span, str]]:
         # A place name inside a longer organisation or person name ("Kyiv
         # Independent", "AP Photo/...") is not a place mention; a bare name the
         # model called an organisation or a person ("Mariupol" as ORG) is.
-        if any(ent.label_ not in MISLABEL_LABELS or ent.label_ == "NORP"
-               or _strip_article(ent).start < span.start or ent.end > span.end
-               for ent in overlapping):
+        if any(ent.label_ not in MISLABEL_LABELS or _strip_article(ent).start < span.start
+               or _entity_core(ent).end > span.end for ent in overlapping):
             continue
-        if normalize(span.text) in surnames or _followed_by_organisation(span):
+        if normalize(span.text) in surnames or _in_compound_adjective(span) or (
+                any(ent.label_ == "NORP" for ent in overlapping) and _is_demonym(span)):
             continue
-        span = _with_unit_word(span)
         label = min(overlapping, key=lambda ent: ent.start).label_ if overlapping else "GAZETTEER"
-        chosen.append((span, label))
-        taken.update(token.i for token in span)
+        found = _found(span, label)
+        if not found.designator and _followed_by_organisation(span):
+            continue
+        chosen.append(found)
+        taken.update(token.i for token in found.span)
 
-    chosen.sort(key=lambda item: item[0].start_char)
+    chosen.sort(key=lambda found: found.span.start_char)
     return chosen
 
 
@@ -218,12 +320,15 @@ def sentence_bounds(text: str, start: int, end: int, mention_start: int) -> tupl
 
 def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer) -> list[Mention]:
     mentions = []
-    for span, label in find_place_spans(doc, gazetteer):
+    for found in find_place_spans(doc, gazetteer):
+        span = found.span
         start, end = sentence_bounds(doc.text, span.sent.start_char, span.sent.end_char,
                                      span.start_char)
         mentions.append(Mention(
             doc_id=document.id, text=span.text, start=span.start_char, end=span.end_char,
-            sentence=doc.text[start:end], sentence_start=start, label=label,
+            sentence=doc.text[start:end], sentence_start=start, label=found.label,
+            name=found.name.text, designator=found.designator,
+            after_article=found.after_article,
         ))
     return mentions
 

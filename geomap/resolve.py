@@ -17,8 +17,13 @@ from geomap.gazetteer import Gazetteer, Place, normalize
 from geomap.geocode import Geocoder
 from geomap.mentions import Mention
 
-REGION_WORDS = {"region", "oblast", "province"}
-DISTRICT_WORDS = {"district", "raion", "rayon", "county"}
+# Facility designators -> the GeoNames feature codes they can mean.
+FACILITY_CODES = {
+    "plant": {"PS", "PSN", "PSH", "MFG", "MLSW"}, "station": {"RSTN", "RSTP"},
+    "airport": {"AIRP", "AIRB", "AIRF", "AIRH"}, "dam": {"DAM", "DAMQ"}, "bridge": {"BDG"},
+    "port": {"PRT"},
+}
+WATER_DESIGNATORS = {"river", "reservoir"}
 
 # How likely a bare mention of a name means a feature of this code.
 FEATURE_RANK = {
@@ -38,6 +43,7 @@ UKRAINE_BONUS = 0.2
 # A place whose main name is the one written beats one that merely lists it
 # among historical or foreign alternates (Bilozerka was once "Ivanivka").
 MAIN_NAME_BONUS = 0.3
+ARTICLE_BONUS = 1.0
 CONTEXT_BONUS = 0.5
 CONTEXT_BONUS_PER_NAME = 0.05  # more names from one oblast, more weight (up to 4)
 # Cities with oblast status sit inside another oblast: Kyiv implies Kyiv Oblast too.
@@ -63,15 +69,6 @@ class Resolution:
     candidates: tuple[Candidate, ...] = ()
 
 
-def split_unit(surface: str) -> tuple[str, str]:
-    """'Kharkiv region' -> ('Kharkiv', 'region'); 'Bucha' -> ('Bucha', '')."""
-    stem, _, last = surface.rpartition(" ")
-    word = last.lower()
-    if stem and word in REGION_WORDS | DISTRICT_WORDS:
-        return stem, word
-    return surface, ""
-
-
 def _oblasts_of(gazetteer: Gazetteer, places: Iterable[Place]) -> list[Place]:
     """The oblast entries that contain the given places."""
     oblasts = {}
@@ -83,24 +80,60 @@ def _oblasts_of(gazetteer: Gazetteer, places: Iterable[Place]) -> list[Place]:
     return sorted(oblasts.values(), key=lambda p: p.id)
 
 
-def candidates_for(surface: str, gazetteer: Gazetteer) -> list[Place]:
-    """Gazetteer places a surface form can mean, honouring 'region'/'district' words."""
-    stem, unit = split_unit(surface)
-    if unit in REGION_WORDS:
-        direct = [p for p in gazetteer.lookup(surface) if p.kind == "oblast"]
-        if direct:
-            return direct
-        stem_places = gazetteer.lookup(stem)
-        named = [p for p in stem_places if p.kind == "oblast"]
-        centres = [p for p in stem_places if p.feature_code in ("PPLA", "PPLC")]
-        return named or _oblasts_of(gazetteer, centres or stem_places)
-    if unit in DISTRICT_WORDS:
-        for key in (surface, f"{stem} raion", f"{stem} rayon", f"{stem} district"):
-            raions = [p for p in gazetteer.lookup(key) if p.kind == "raion"]
-            if raions:
-                return raions
-        return gazetteer.lookup(stem)
-    return gazetteer.lookup(surface)
+def _region_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[Place]:
+    direct = [p for p in gazetteer.lookup(surface) if p.kind == "oblast"]
+    if direct:
+        return direct
+    name_places = gazetteer.lookup(name)
+    named = [p for p in name_places if p.kind == "oblast"]
+    centres = [p for p in name_places if p.feature_code in ("PPLA", "PPLC")]
+    return named or _oblasts_of(gazetteer, centres or name_places)
+
+
+def _district_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[Place]:
+    for key in (surface, f"{name} raion", f"{name} district", name):
+        raions = [p for p in gazetteer.lookup(key) if p.kind == "raion"]
+        if raions:
+            return raions
+    return []
+
+
+def _facility_candidates(surface: str, name: str, designator: str,
+                         gazetteer: Gazetteer) -> list[Place]:
+    """'Kherson International Airport', 'the Zaporizhzhia plant': facilities named
+    after the place, of the kind the designator says."""
+    codes = FACILITY_CODES[designator]
+    exact = [p for p in gazetteer.lookup(surface) if p.kind == "facility"]
+    if exact:
+        return exact
+    return [p for p in gazetteer.lookup_prefix(name)
+            if p.kind == "facility" and p.feature_code in codes]
+
+
+def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place], str]:
+    """Gazetteer places a mention can mean, and a note when they stand in for
+    something the gazetteer lacks ("city of the facility")."""
+    surface, name, designator = mention.text, mention.name or mention.text, mention.designator
+    if designator == "region":
+        return _region_candidates(surface, name, gazetteer), ""
+    if designator == "district":
+        raions = _district_candidates(surface, name, gazetteer)
+        if raions:
+            return raions, ""
+    elif designator in WATER_DESIGNATORS:
+        water = [p for p in gazetteer.lookup(surface) + gazetteer.lookup(name) if p.kind == "water"]
+        if water:
+            return sorted({p.id: p for p in water}.values(), key=lambda p: p.id), ""
+    elif designator in FACILITY_CODES:
+        facilities = _facility_candidates(surface, name, designator, gazetteer)
+        if facilities:
+            return facilities, ""
+        places = [p for p in gazetteer.lookup(name) if p.kind == "settlement"]
+        return places, f"{designator} not in the gazetteer: its town" if places else ""
+    places = gazetteer.lookup(surface)
+    if not places and name != surface:
+        places = gazetteer.lookup(name)
+    return places, ""
 
 
 def prior(place: Place) -> float:
@@ -146,17 +179,21 @@ def _reason(ranked: list[Candidate]) -> str:
     return f"{'; '.join(factors)} (among {len(ranked)})"
 
 
-def rank(surface: str, places: list[Place], context: Counter) -> list[Candidate]:
+def rank(mention: Mention, places: list[Place], context: Counter) -> list[Candidate]:
     ambiguous = len(places) > 1
-    written = normalize(surface)
+    written = {normalize(mention.text), normalize(mention.name or mention.text)}
+    # "the Dnipro", "the Donbas": a bare name after the article is a river or region.
+    area_hint = mention.after_article and not mention.designator
     ranked = []
     for place in places:
         # Context places things inside an oblast; an oblast is no likelier for it.
         inside = ambiguous and place.country == "UA" and place.kind != "oblast"
         votes = context[place.admin1] if inside else 0
         in_context = votes > 0
-        main_name = normalize(place.name) == written
+        main_name = normalize(place.name) in written
         score = prior(place) + (MAIN_NAME_BONUS if main_name else 0.0)
+        if area_hint and place.kind in ("water", "region"):
+            score += ARTICLE_BONUS
         if in_context:
             score += CONTEXT_BONUS + CONTEXT_BONUS_PER_NAME * min(votes, 4)
         ranked.append(Candidate(place, round(score, 4), in_context, main_name))
@@ -167,14 +204,15 @@ def rank(surface: str, places: list[Place], context: Counter) -> list[Candidate]
 def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
                      geocoder: Geocoder | None = None) -> list[Resolution]:
     """Resolve every mention of one document; unresolved ones keep place=None."""
-    options = [candidates_for(m.text, gazetteer) for m in mentions]
+    looked_up = [candidates_for(m, gazetteer) for m in mentions]
+    options = [places for places, _note in looked_up]
     keys = [normalize(m.text) for m in mentions]
     implied = {key: _implied_oblast(places) for key, places in zip(keys, options)}
     context = Counter(oblast for oblast in implied.values() if oblast)
     for city, surrounding in CITY_OBLASTS.items():
         context[surrounding] += context[city]
     resolutions = []
-    for mention, key, places in zip(mentions, keys, options):
+    for mention, key, (places, note) in zip(mentions, keys, looked_up):
         if not places:
             resolutions.append(_fallback(mention, geocoder))
             continue
@@ -182,12 +220,13 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
         own = Counter([implied[key]] if implied[key] else [])
         for city, surrounding in CITY_OBLASTS.items():
             own[surrounding] += own[city]
-        ranked = rank(mention.text, places, context - own)
+        ranked = rank(mention, places, context - own)
         top = ranked[0]
         confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
+        reason = _reason(ranked) + (f"; {note}" if note else "")
         resolutions.append(Resolution(
             mention=mention, place=top.place, score=round(confidence, 3),
-            reason=_reason(ranked), source="gazetteer", candidates=tuple(ranked),
+            reason=reason, source="gazetteer", candidates=tuple(ranked),
         ))
     return resolutions
 

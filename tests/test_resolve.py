@@ -1,6 +1,3 @@
-from geomap.resolve import split_unit
-
-
 def picks(analyse, text):
     return {r.mention.text: r for r in analyse(text)}
 
@@ -56,12 +53,6 @@ def test_unknown_names_are_reported_unresolved_not_dropped(analyse):
     assert found["Zorgograd"].place is None
     assert found["Zorgograd"].reason == "not in the gazetteer"
     assert found["Lviv"].place.name == "Lviv"
-
-
-def test_split_unit():
-    assert split_unit("Kharkiv region") == ("Kharkiv", "region")
-    assert split_unit("Pokrovsk district") == ("Pokrovsk", "district")
-    assert split_unit("Bucha") == ("Bucha", "")
 
 
 def test_names_the_gazetteer_lacks_go_to_the_fallback_geocoder(places, nlp):
