@@ -238,6 +238,47 @@ def rename_oblasts(places: dict[int, dict], admin1_rows: list[list[str]]) -> Non
             entry["latin_names"] = sorted(names)
 
 
+RAION_SUFFIXES = (" Raion", " Rayon", " District", " raion", " rayon", " district")
+ADJECTIVE_ENDINGS = ("s'kyy", "s’kyy", "s'kyi", "s’kyi", "skyi", "skyy", "skiy", "skyj", "sky")
+
+
+def raion_names(name: str) -> set[str]:
+    """The forms news uses for a raion: 'Sviatoshynskyi Raion' -> 'Sviatoshynskyi',
+    'Sviatoshyn district', 'Sviatoshynskyi district'; 'Pokrovskyi Raion' ->
+    'Pokrovsk district'; 'Dniprovskyi Raion' -> 'Dnipro district'."""
+    base = name
+    for suffix in RAION_SUFFIXES:
+        if base.endswith(suffix):
+            base = base[:-len(suffix)]
+            break
+    stems = {base}
+    for ending in ADJECTIVE_ENDINGS:
+        if base.endswith(ending):
+            stem = base[:-len(ending)]
+            stems |= {stem, stem + "sk"}
+            if stem.endswith("v") and len(stem) > 2 and stem[-2] in "aeiouy":
+                stems.add(stem[:-1])  # Dniprov(skyi) -> Dnipro
+            if stem.endswith("iv"):
+                stems.add(stem)  # Kharkiv(skyi)
+            break
+    names = {base}
+    for stem in stems:
+        if len(stem) >= 3:
+            names |= {f"{stem} district", f"{stem} raion"}
+    return names
+
+
+def add_raion_names(places: dict[int, dict]) -> None:
+    for entry in places.values():
+        if entry["country"] == "UA" and entry["feature_code"] in ("ADM2", "ADM2H"):
+            names = set(entry["latin_names"])
+            for name in [entry["name"], *entry["latin_names"]]:
+                if name.endswith(RAION_SUFFIXES):
+                    names |= raion_names(name)
+            names.discard(entry["name"])
+            entry["latin_names"] = sorted(names)
+
+
 def clean(text: str) -> str:
     return text.replace("\t", " ").replace("|", " ").replace("\n", " ")
 
@@ -286,6 +327,7 @@ def main() -> None:
     places = {p["id"]: p for p in ua + sea_places(args.no_country) + world_places()
               + extra_places(HERE / "extra_places.tsv", admin1_names)}
     rename_oblasts(places, admin1_rows)
+    add_raion_names(places)
     apply_aliases(places, HERE / "aliases.tsv")
     write(list(places.values()), args.out_dir)
     print(f"wrote {len(places)} places to {args.out_dir}")

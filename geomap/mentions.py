@@ -42,6 +42,7 @@ DESIGNATORS = {
     ("railway", "station"): "station", ("train", "station"): "station",
     ("international", "airport"): "airport", ("airport",): "airport", ("airfield",): "airport",
     ("dam",): "dam", ("bridge",): "bridge", ("port",): "port", ("seaport",): "port",
+    ("city",): "city", ("town",): "city",
 }
 TELLING_WORDS = {("governor",): "region", ("regional", "governor"): "region",
                  ("oblast", "governor"): "region"}
@@ -61,7 +62,7 @@ ORGANISATION_MODIFIERS = {"regional", "city", "military", "state", "oblast", "di
 FUNCTION_TAGS = {"DT", "PRP", "PRP$", "IN", "CC", "MD", "WDT", "WP", "WP$", "WRB", "TO", "EX",
                  "PDT", "POS", "RP", "UH", "CD", "SYM", ".", ",", ":", "-LRB-", "-RRB-", "``", "''"}
 MAX_NAME_TOKENS = 6
-SEPARATORS = {"•", "|", "·", "—", "–", "/"}
+SEPARATORS = {"•", "|", "·", "—", "–"}
 SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", "'", ")")
 HEADING_MAX = 100  # a shorter line without final punctuation, followed by a capital, is a heading
 _LINE_BREAKS = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*")
@@ -230,10 +231,12 @@ def _is_demonym(span: Span) -> bool:
 
 
 def _entity_core(ent: Span) -> Span:
-    """An entity cut at the first line break or separator ("Kyiv • UNN",
-    "Soledar\\n\\nJan 26"), across which the model's entities are unreliable."""
+    """An entity cut at the first line break, separator or possessive ("Kyiv •
+    UNN", "Soledar\\n\\nJan 26", "Kharkiv's Central Park"): the model's
+    entities are unreliable across them, and a possessor is a place of its own."""
     for token in ent:
-        if token.i > ent.start and ("\n" in token.text or token.text in SEPARATORS):
+        if token.i > ent.start and ("\n" in token.text or token.text in SEPARATORS
+                                    or token.tag_ == "POS"):
             return ent.doc[ent.start:token.i]
     return ent
 
@@ -255,7 +258,8 @@ def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
         known = gazetteer.has_key(key)
         if key in surnames or (not known and _is_demonym(span)):
             continue
-        if not any(ch.isalpha() for ch in span.text) or _in_compound_adjective(span):
+        # Place names are capitalised; the model's lower-case "places" are words.
+        if not span.text[:1].isupper() or _in_compound_adjective(span):
             continue
         found = _found(span, ent.label_)
         if not found.designator and (span[-1].lower_ in ORGANISATION_HEADS

@@ -9,13 +9,17 @@ clearly implies. Names the gazetteer lacks go to an optional geocoder.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from geopy.distance import distance
+
 from geomap.gazetteer import Gazetteer, Place, normalize
 from geomap.geocode import Geocoder
 from geomap.mentions import Mention
+from geomap.phrases import RelativePosition, relative_positions
 
 # Facility designators -> the GeoNames feature codes they can mean.
 FACILITY_CODES = {
@@ -44,19 +48,20 @@ UKRAINE_BONUS = 0.2
 # among historical or foreign alternates (Bilozerka was once "Ivanivka").
 MAIN_NAME_BONUS = 0.3
 ARTICLE_BONUS = 1.0
+SPATIAL_BONUS = 0.4  # for the candidate nearest a place the document is surely about
+NEAR_KM = 150.0
 CONTEXT_BONUS = 0.5
 CONTEXT_BONUS_PER_NAME = 0.05  # more names from one oblast, more weight (up to 4)
 # Cities with oblast status sit inside another oblast: Kyiv implies Kyiv Oblast too.
 CITY_OBLASTS = {"Kyiv City": "Kyiv Oblast", "Sevastopol": "Crimea"}
-POPULATION_WEIGHT = 0.3
+POPULATION_WEIGHT = 0.6
 
 
 @dataclass(frozen=True)
 class Candidate:
     place: Place
     score: float
-    in_context: bool  # in an oblast the document names or implies
-    main_name: bool  # the place's main name is the one written
+    factors: tuple[tuple[str, float], ...]  # what made up the score beyond the prior
 
 
 @dataclass(frozen=True)
@@ -128,12 +133,50 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
         facilities = _facility_candidates(surface, name, designator, gazetteer)
         if facilities:
             return facilities, ""
-        places = [p for p in gazetteer.lookup(name) if p.kind == "settlement"]
-        return places, f"{designator} not in the gazetteer: its town" if places else ""
+        places = gazetteer.lookup(name)
+        towns = [p for p in places if p.kind == "settlement"]
+        if towns:
+            return towns, f"{designator} not in the gazetteer: its town"
+        return places, ""  # "Black Sea port": the sea
+    elif designator == "city":
+        towns = [p for p in gazetteer.lookup(name) if p.kind == "settlement"]
+        if towns:
+            return towns, ""
     places = gazetteer.lookup(surface)
     if not places and name != surface:
         places = gazetteer.lookup(name)
+    if not places:
+        return spelling_variants(name, gazetteer)
     return places, ""
+
+
+# Russian-based and older spellings -> the Ukrainian-based forms GeoNames uses,
+# as (pattern, replacement) on normalised names. Each rule is tried on or off,
+# so "Georgievka" reaches "Heorhiivka" and "Kurakhovo" "Kurakhove".
+SPELLING_RULES = [
+    (re.compile(r"g"), "h"),
+    (re.compile(r"([oe])vka\b"), "ivka"),
+    (re.compile(r"([^aeiouy])([oe])v([oe])\b"), r"\1\2ve"),
+    (re.compile(r"(sk|ts)(oye|oe|aya|iy|yy|y)\b"), r"\1e"),
+    (re.compile(r"(?<=[^aeiou])i(?=[^aeiouy ])"), "y"),
+    (re.compile(r"ye"), "ie"),
+    (re.compile(r"yo"), "o"),
+    (re.compile(r"ev(?=[^aeiouy])"), "iiv"),
+]
+
+
+def spelling_variants(name: str, gazetteer: Gazetteer) -> tuple[list[Place], str]:
+    """Candidates under another transliteration, for names the gazetteer lacks."""
+    key = normalize(name)
+    variants = {key}
+    for pattern, replacement in SPELLING_RULES:
+        variants |= {pattern.sub(replacement, v) for v in variants}
+    variants.discard(key)
+    for variant in sorted(variants, key=lambda v: (sum(a != b for a, b in zip(v, key)), v)):
+        places = [p for p in gazetteer.lookup_key(variant) if p.country == "UA"]
+        if places:
+            return places, f"spelling variant of {places[0].name}"
+    return [], ""
 
 
 def prior(place: Place) -> float:
@@ -154,50 +197,100 @@ def _implied_oblast(places: list[Place]) -> str | None:
     return None
 
 
+def _prior_reason(top: Place, runner: Place) -> str:
+    if FEATURE_RANK.get(top.feature_code, DEFAULT_RANK) > FEATURE_RANK.get(runner.feature_code,
+                                                                           DEFAULT_RANK):
+        return f"{FEATURE_DESCRIPTIONS.get(top.feature_code, top.kind)} preferred"
+    if top.country == "UA" and runner.country != "UA":
+        return "Ukrainian place preferred"
+    return "largest population"
+
+
 def _reason(ranked: list[Candidate]) -> str:
-    """The factors that put the pick ahead of the other candidates."""
+    """The factors that put the pick ahead of the runner-up."""
     top = ranked[0]
     if len(ranked) == 1:
         return "only candidate"
-    factors = []
-    if top.in_context and not all(c.in_context for c in ranked):
-        factors.append(f"oblast context: {top.place.admin1}")
-    # Among the candidates the context did not separate, what decided?
-    peers = [c for c in ranked[1:] if c.in_context == top.in_context]
-    if peers:
-        runner = peers[0]
-        if top.main_name and not runner.main_name:
-            factors.append("main name as written")
-        elif FEATURE_RANK.get(top.place.feature_code, DEFAULT_RANK) > \
-                FEATURE_RANK.get(runner.place.feature_code, DEFAULT_RANK):
-            factors.append(f"{FEATURE_DESCRIPTIONS.get(top.place.feature_code, top.place.kind)} "
-                           "preferred")
-        elif top.place.country == "UA" and runner.place.country != "UA":
-            factors.append("Ukrainian place preferred")
-        else:
-            factors.append("largest population")
-    return f"{'; '.join(factors)} (among {len(ranked)})"
+    # Every factor of the pick that some candidate lacks helped it win.
+    deciding = [name for name, value in top.factors
+                if any(dict(other.factors).get(name, 0.0) < value for other in ranked[1:])]
+    runner = ranked[1]
+    if prior(top.place) > prior(runner.place) or not deciding:
+        deciding.append(_prior_reason(top.place, runner.place))
+    return f"{'; '.join(deciding)} (among {len(ranked)})"
 
 
-def rank(mention: Mention, places: list[Place], context: Counter) -> list[Candidate]:
+@dataclass(frozen=True)
+class Anchor:
+    """A place the document names unmistakably, for spatial coherence."""
+
+    key: str
+    name: str
+    point: tuple[float, float]
+
+
+def _anchors(keys: list[str], options: list[list[Place]]) -> list[Anchor]:
+    anchors = {}
+    for key, places in zip(keys, options):
+        points = [p for p in places if p.kind in ("settlement", "facility")]
+        if not points or key in anchors:
+            continue
+        best = max(points, key=prior)
+        spread = max(km_between(best, p) for p in points)
+        if spread <= 10 or best.feature_code in ("PPLA", "PPLC"):
+            anchors[key] = Anchor(key, best.name, (best.lat, best.lon))
+    return list(anchors.values())
+
+
+def km_between(a: Place, b: Place) -> float:
+    return distance((a.lat, a.lon), (b.lat, b.lon)).km
+
+
+def _near_anchor(place: Place, anchors: list[Anchor], own_key: str) -> tuple[str, float] | None:
+    """A bonus for being close to the places the document is surely about."""
+    best = None
+    for anchor in anchors:
+        if anchor.key == own_key:
+            continue
+        km = distance((place.lat, place.lon), anchor.point).km
+        if km < NEAR_KM and (best is None or km < best[1]):
+            best = (anchor.name, km)
+    if best is None:
+        return None
+    return f"near {best[0]} ({best[1]:.0f} km)", round(SPATIAL_BONUS * (1 - best[1] / NEAR_KM), 4)
+
+
+def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[Anchor],
+         key: str, offsets: list[RelativePosition]) -> list[Candidate]:
     ambiguous = len(places) > 1
     written = {normalize(mention.text), normalize(mention.name or mention.text)}
     # "the Dnipro", "the Donbas": a bare name after the article is a river or region.
     area_hint = mention.after_article and not mention.designator
     ranked = []
     for place in places:
+        factors = []
         # Context places things inside an oblast; an oblast is no likelier for it.
-        inside = ambiguous and place.country == "UA" and place.kind != "oblast"
-        votes = context[place.admin1] if inside else 0
-        in_context = votes > 0
-        main_name = normalize(place.name) in written
-        score = prior(place) + (MAIN_NAME_BONUS if main_name else 0.0)
+        if ambiguous and place.country == "UA" and place.kind != "oblast":
+            votes = context[place.admin1]
+            if votes:
+                factors.append((f"oblast context: {place.admin1}",
+                                CONTEXT_BONUS + CONTEXT_BONUS_PER_NAME * min(votes, 4)))
+            if place.kind != "raion":
+                near = _near_anchor(place, anchors, key)
+                if near:
+                    factors.append(near)
+        if ambiguous:
+            for offset in offsets:
+                fit = offset.fit(place)
+                if fit is not None:
+                    factors.append(fit)
         if area_hint and place.kind in ("water", "region"):
-            score += ARTICLE_BONUS
-        if in_context:
-            score += CONTEXT_BONUS + CONTEXT_BONUS_PER_NAME * min(votes, 4)
-        ranked.append(Candidate(place, round(score, 4), in_context, main_name))
-    ranked.sort(key=lambda c: (-c.score, c.place.id))
+            factors.append(("river or region after 'the'", ARTICLE_BONUS))
+        if normalize(place.name) in written:
+            factors.append(("main name as written", MAIN_NAME_BONUS))
+        score = prior(place) + sum(value for _name, value in factors)
+        ranked.append(Candidate(place, round(score, 4), tuple(factors)))
+    ranked.sort(key=lambda c: (-c.score, str(c.place.id)))
     return ranked
 
 
@@ -211,8 +304,10 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
     context = Counter(oblast for oblast in implied.values() if oblast)
     for city, surrounding in CITY_OBLASTS.items():
         context[surrounding] += context[city]
+    anchors = _anchors(keys, options)
+    offsets = relative_positions(mentions, options, best=lambda places: max(places, key=prior))
     resolutions = []
-    for mention, key, (places, note) in zip(mentions, keys, looked_up):
+    for index, (mention, key, (places, note)) in enumerate(zip(mentions, keys, looked_up)):
         if not places:
             resolutions.append(_fallback(mention, geocoder))
             continue
@@ -220,7 +315,7 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
         own = Counter([implied[key]] if implied[key] else [])
         for city, surrounding in CITY_OBLASTS.items():
             own[surrounding] += own[city]
-        ranked = rank(mention, places, context - own)
+        ranked = rank(mention, places, context - own, anchors, key, offsets.get(index, []))
         top = ranked[0]
         confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
         reason = _reason(ranked) + (f"; {note}" if note else "")

@@ -31,7 +31,7 @@ def test_village_in_many_oblasts_goes_to_the_oblast_named_in_the_document(analys
 def test_capital_beats_same_name_villages_and_says_why(analyse):
     kyiv = picks(analyse, "Explosions shook Kyiv.")["Kyiv"]
     assert kyiv.place.id == 703448
-    assert kyiv.reason == "capital preferred (among 3)"
+    assert kyiv.reason == "main name as written; capital preferred (among 3)"
     assert 0.5 < kyiv.score <= 1.0
 
 

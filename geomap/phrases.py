@@ -1,0 +1,107 @@
+"""Distance and direction phrases: "Ivankiv, 50 miles north of Kyiv".
+
+A phrase right after a mention says where that place lies relative to
+another one; resolution uses it to check same-name candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from geopy.distance import distance
+
+from geomap.gazetteer import Place
+from geomap.mentions import Mention
+
+KM_PER_UNIT = {"km": 1.0, "kilometers": 1.0, "kilometres": 1.0, "kilometer": 1.0,
+               "kilometre": 1.0, "miles": 1.609344, "mile": 1.609344, "mi": 1.609344}
+BEARINGS = {"north": 0, "northeast": 45, "east": 90, "southeast": 135, "south": 180,
+            "southwest": 225, "west": 270, "northwest": 315}
+DISTANCE_BONUS = 0.8
+MAX_BEARING_ERROR = 60.0  # degrees: "north" in news often means north-west or north-east
+
+_PHRASE = re.compile(
+    r"""\A[\s,(—–-]{0,4}
+    (?:(?:a|an|the)\s+(?:\w+\s+){0,2}?)?
+    (?:(?:about|some|around|roughly|approximately|nearly|almost|just|over|under|only)\s+)?
+    (?P<number>\d+(?:[.,]\d+)?)\s*-?\s*(?P<unit>kilomet(?:er|re)s?|km|miles?|mi)\b
+    (?:\s*\([^)]{1,20}\))?\s*
+    (?P<direction>(?:north|south)?-?\s?(?:east|west)?|north|south)?
+    (?:ward)?\s*(?:of|from)\s+(?:the\s+)?(?:(?:city|town|centre|center)\s+(?:of\s+)?(?:the\s+)?)*
+    """, re.IGNORECASE | re.VERBOSE)
+
+
+@dataclass(frozen=True)
+class RelativePosition:
+    """The text says the target mention lies `km` from a reference point."""
+
+    text: str
+    km: float
+    bearing: float | None
+    reference_name: str
+    reference: tuple[float, float]
+
+    def fit(self, place: Place) -> tuple[str, float] | None:
+        """A bonus when the candidate sits where the phrase says; None when not."""
+        actual = distance(self.reference, (place.lat, place.lon)).km
+        tolerance = max(10.0, 0.25 * self.km)
+        error = abs(actual - self.km)
+        if error > tolerance:
+            return None
+        if self.bearing is not None and actual > 2:
+            if _angle(_bearing(self.reference, (place.lat, place.lon)), self.bearing) > MAX_BEARING_ERROR:
+                return None
+        return (f"{self.text} (candidate is {actual:.0f} km away)",
+                round(DISTANCE_BONUS * (1 - error / tolerance / 2), 4))
+
+
+def _bearing(origin: tuple[float, float], target: tuple[float, float]) -> float:
+    import math
+
+    lat1, lon1, lat2, lon2 = map(math.radians, (*origin, *target))
+    x = math.sin(lon2 - lon1) * math.cos(lat2)
+    y = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
+    return math.degrees(math.atan2(x, y)) % 360
+
+
+def _angle(a: float, b: float) -> float:
+    diff = abs(a - b) % 360
+    return min(diff, 360 - diff)
+
+
+def _direction(text: str | None) -> float | None:
+    if not text:
+        return None
+    word = re.sub(r"[\s-]", "", text.lower())
+    return BEARINGS.get(word)
+
+
+def relative_positions(mentions: list[Mention], options: list[list[Place]],
+                       best: callable) -> dict[int, list[RelativePosition]]:
+    """For each mention index, the distance phrases that place it.
+
+    `best` picks the reference's most likely place from its candidates.
+    """
+    found: dict[int, list[RelativePosition]] = {}
+    for i, mention in enumerate(mentions):
+        sentence_end = mention.sentence_start + len(mention.sentence)
+        offset = mention.end - mention.sentence_start
+        match = _PHRASE.match(mention.sentence[offset:])
+        if not match:
+            continue
+        phrase_end = mention.end + match.end()
+        for j in range(i + 1, len(mentions)):
+            reference = mentions[j]
+            if reference.start >= sentence_end or reference.start > phrase_end + 2:
+                break
+            if reference.start >= phrase_end and options[j]:
+                place = best(options[j])
+                km = float(match["number"].replace(",", ".")) * KM_PER_UNIT[match["unit"].lower()]
+                text = mention.sentence[offset + match.start("number"):
+                                        reference.end - mention.sentence_start]
+                found.setdefault(i, []).append(RelativePosition(
+                    text=" ".join(text.split()), km=km, bearing=_direction(match["direction"]),
+                    reference_name=place.name, reference=(place.lat, place.lon)))
+                break
+    return found
