@@ -26,7 +26,7 @@ gazetteer: $(VENV)/.installed
 
 # Check that the committed gazetteer is exactly what the build script makes.
 gazetteer-check: gazetteer
-	git diff --exit-code --stat -- gazetteer/places.tsv.gz gazetteer/names.tsv.gz
+	git diff --exit-code --stat -- gazetteer/
 
 clean:
 	rm -rf $(VENV) output/*.html output/*.geojson

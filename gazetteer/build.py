@@ -50,6 +50,19 @@ SEA_CODES = {"SEA", "STRT", "GULF", "BAY", "LGN"}
 REGION_BOX = (40.0, 52.0, 26.0, 42.0)
 
 WORLD_CITY_MIN_POPULATION = 15000
+# A foreign town smaller than this whose name is a very common English word
+# is left out; Ukrainian places stay but are not matched on their own
+# (see common_words.txt).
+COMMON_WORD_TOWN_MAX = 100_000
+COMMON_WORD_ZIPF = 4.5
+
+
+def is_common_english(name: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return " " not in name and zipf_frequency(name.lower(), "en") >= COMMON_WORD_ZIPF
+
+
 REGION_COUNTRIES = {"RU", "BY", "PL", "MD", "RO", "HU", "SK", "CZ", "LT", "LV", "EE", "TR",
                     "GE", "AM", "AZ", "KZ", "BG", "DE"}
 
@@ -161,6 +174,9 @@ def world_places() -> list[dict]:
             continue  # Ukraine's places come from the richer national dump
         if city["population"] < WORLD_CITY_MIN_POPULATION and not is_capital:
             continue
+        if (city["population"] < COMMON_WORD_TOWN_MAX and not is_capital
+                and is_common_english(city["name"])):
+            continue  # Police (Poland), Of (Turkey): in English news, these are words
         # Outside Ukraine only plain-ASCII exonyms are kept, and only for
         # capitals and the region's countries (Kishinev, Tiflis, Konigsberg):
         # elsewhere English news uses the primary name, and the world's
@@ -311,6 +327,11 @@ def write(places: list[dict], out_dir: Path) -> None:
     _gzip(out_dir / "places.tsv.gz",
           header + "".join(row + "\n" for row in rows) + "\n".join(index_lines) + "\n")
     _gzip(out_dir / "names.tsv.gz", "\n".join(names) + "\n")
+    common = sorted(key for key in index if is_common_english(key))
+    (out_dir / "common_words.txt").write_text(
+        "# Gazetteer names that are also very common English words (wordfreq zipf >= "
+        f"{COMMON_WORD_ZIPF}):\n# matched only when the language model also calls them places.\n"
+        + "\n".join(common) + "\n", encoding="utf-8")
 
 
 def main() -> None:

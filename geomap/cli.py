@@ -37,7 +37,7 @@ class Run:
         docs = documents.read_documents(inputs, self.report)
         for document, found in mentions.extract_mentions(docs, places):
             self.documents += 1
-            resolutions = resolve.resolve_document(found, places, self.geocoder)
+            resolutions = resolve.resolve_document(found, places, self.geocoder, document.date)
             self.unresolved.update(r.mention.text for r in resolutions if r.place is None)
             yield document, resolutions
 

@@ -91,8 +91,11 @@ def _parse_row(row: str) -> Place:
 class Gazetteer:
     """Name -> candidate places. Get the bundled one with `load()`."""
 
-    def __init__(self, rows: str, index_lines: list[str], names_path: Path):
+    def __init__(self, rows: str, index_lines: list[str], names_path: Path,
+                 common_words: frozenset[str] = frozenset()):
         self._rows = rows  # one block of text; the index points at row offsets
+        # Names that are also very common English words ("Progress", "Central").
+        self.common_words = common_words
         self._index = index_lines  # sorted "key\toffset,offset,..." lines
         self._names_path = names_path
         self._places: dict[int, Place] = {}
@@ -175,7 +178,10 @@ def read(directory: Path) -> Gazetteer:
     index = text[rows_end:].split("\n")
     if index and not index[-1]:
         index.pop()
-    return Gazetteer(text[header_end + 1:rows_end], index, directory / "names.tsv.gz")
+    common = (directory / "common_words.txt").read_text(encoding="utf-8").split("\n")
+    common_words = frozenset(line for line in common if line and not line.startswith("#"))
+    return Gazetteer(text[header_end + 1:rows_end], index, directory / "names.tsv.gz",
+                     common_words)
 
 
 @cache

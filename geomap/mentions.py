@@ -45,7 +45,17 @@ DESIGNATORS = {
     ("city",): "city", ("town",): "city",
 }
 TELLING_WORDS = {("governor",): "region", ("regional", "governor"): "region",
-                 ("oblast", "governor"): "region"}
+                 ("oblast", "governor"): "region",
+                 # "the Bakhmut direction": front-line reports name the town
+                 ("direction",): "city", ("axis",): "city", ("area",): "city",
+                 ("sector",): "city", ("outskirts",): "city"}
+# A capital's name before these words stands for its government or army
+# ("Kiev forces shelled Donetsk"), not for a place where something happened.
+METONYM_HEADS = {"forces", "troops", "military", "army", "regime", "government", "authorities",
+                 "officials", "shelling", "side", "soldiers", "security", "leadership",
+                 "says", "said", "say", "claims", "claimed", "accuses", "accused", "denies",
+                 "denied", "announced", "announces", "warns", "warned", "wants", "demands"}
+CAPITAL_KEYS = {"kyiv", "kiev", "moscow", "minsk", "washington"}
 MAX_DESIGNATOR = max(len(words) for words in DESIGNATORS)
 # Words after a name that make the whole phrase an organisation or unit.
 ORGANISATION_HEADS = {
@@ -102,6 +112,8 @@ def load_pipeline(model: str = MODEL) -> Language:
 
 def _matchable(gazetteer: Gazetteer, key: str) -> bool:
     """Whether gazetteer matching may report `key` without the model's support."""
+    if key in gazetteer.common_words:
+        return False
     for place in gazetteer.lookup_key(key):
         if place.kind == "country":
             if place.country in NEIGHBOUR_COUNTRIES:
@@ -216,6 +228,21 @@ def _followed_by_organisation(span: Span) -> bool:
     return False
 
 
+def _is_metonym(span: Span) -> bool:
+    """'Kiev forces', 'Moscow says', or a headline's closing attribution ': Kiev'."""
+    if normalize(span.text) not in CAPITAL_KEYS:
+        return False
+    doc = span.doc
+    after = doc[span.end] if span.end < len(doc) else None
+    if after is not None and (after.lower_ in METONYM_HEADS
+                              or (after.tag_ == "POS" and span.end + 1 < len(doc)
+                                  and doc[span.end + 1].lower_ in METONYM_HEADS)):
+        return True
+    before = doc[span.start - 1] if span.start > 0 else None
+    return (before is not None and before.text == ":"
+            and (after is None or after.text == ";" or "\n" in after.text))
+
+
 def _in_compound_adjective(span: Span) -> bool:
     """'pro-Moscow', 'anti-Kyiv': a stance, not a place."""
     doc = span.doc
@@ -231,12 +258,14 @@ def _is_demonym(span: Span) -> bool:
 
 
 def _entity_core(ent: Span) -> Span:
-    """An entity cut at the first line break, separator or possessive ("Kyiv •
-    UNN", "Soledar\\n\\nJan 26", "Kharkiv's Central Park"): the model's
-    entities are unreliable across them, and a possessor is a place of its own."""
+    """An entity cut at the first line break, separator, number or possessive
+    ("Kyiv • UNN", "Izyum - VGA", "Soledar\\n\\nJan 26", "Kharkiv's Central
+    Park"): the model's entities are unreliable across them, and a possessor is
+    a place of its own."""
     for token in ent:
         if token.i > ent.start and ("\n" in token.text or token.text in SEPARATORS
-                                    or token.tag_ == "POS"):
+                                    or token.tag_ == "POS" or token.like_num
+                                    or (token.text == "-" and token.whitespace_)):
             return ent.doc[ent.start:token.i]
     return ent
 
@@ -259,7 +288,7 @@ def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
         if key in surnames or (not known and _is_demonym(span)):
             continue
         # Place names are capitalised; the model's lower-case "places" are words.
-        if not span.text[:1].isupper() or _in_compound_adjective(span):
+        if not span.text[:1].isupper() or _in_compound_adjective(span) or _is_metonym(span):
             continue
         found = _found(span, ent.label_)
         if not found.designator and (span[-1].lower_ in ORGANISATION_HEADS
@@ -278,7 +307,8 @@ def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
         if any(ent.label_ not in MISLABEL_LABELS or _strip_article(ent).start < span.start
                or _entity_core(ent).end > span.end for ent in overlapping):
             continue
-        if normalize(span.text) in surnames or _in_compound_adjective(span) or (
+        if normalize(span.text) in surnames or _in_compound_adjective(span) \
+                or _is_metonym(span) or (
                 any(ent.label_ == "NORP" for ent in overlapping) and _is_demonym(span)):
             continue
         label = min(overlapping, key=lambda ent: ent.start).label_ if overlapping else "GAZETTEER"

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from geopy.distance import distance
 
@@ -48,6 +49,18 @@ UKRAINE_BONUS = 0.2
 # among historical or foreign alternates (Bilozerka was once "Ivanivka").
 MAIN_NAME_BONUS = 0.3
 ARTICLE_BONUS = 1.0
+# Where the war was fought, by period. With no better clue, a village whose
+# name exists all over Ukraine is likelier one near the fighting of the day.
+DONBAS = frozenset({"Donetsk Oblast", "Luhansk Oblast"})
+THEATRES = [
+    ("2014-04-06", "2022-02-23", DONBAS),
+    ("2022-02-24", "9999-12-31", DONBAS | {
+        "Kharkiv Oblast", "Zaporizhzhia Oblast", "Kherson Oblast", "Mykolaiv Oblast",
+        "Sumy Oblast", "Chernihiv Oblast", "Kyiv Oblast", "Dnipropetrovsk Oblast"}),
+]
+THEATRE_BONUS = 0.35
+OTHER_NAME_PENALTY = -0.6
+VARIANT_MIN_SIMILARITY = 0.6
 SPATIAL_BONUS = 0.4  # for the candidate nearest a place the document is surely about
 NEAR_KM = 150.0
 CONTEXT_BONUS = 0.5
@@ -145,9 +158,13 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
     places = gazetteer.lookup(surface)
     if not places and name != surface:
         places = gazetteer.lookup(name)
+    # Russian-based spellings ("Stepanovka", "Seversk") also mean the Ukrainian
+    # places GeoNames spells the Ukrainian way; let ranking weigh them together.
+    variants, note = spelling_variants(name, gazetteer)
     if not places:
-        return spelling_variants(name, gazetteer)
-    return places, ""
+        return variants, note
+    known = {p.id for p in places}
+    return places + [p for p in variants if p.id not in known], ""
 
 
 # Russian-based and older spellings -> the Ukrainian-based forms GeoNames uses,
@@ -172,11 +189,15 @@ def spelling_variants(name: str, gazetteer: Gazetteer) -> tuple[list[Place], str
     for pattern, replacement in SPELLING_RULES:
         variants |= {pattern.sub(replacement, v) for v in variants}
     variants.discard(key)
-    for variant in sorted(variants, key=lambda v: (sum(a != b for a, b in zip(v, key)), v)):
-        places = [p for p in gazetteer.lookup_key(variant) if p.country == "UA"]
-        if places:
-            return places, f"spelling variant of {places[0].name}"
-    return [], ""
+    found: dict[object, Place] = {}
+    for variant in sorted(variants):
+        for place in gazetteer.lookup_key(variant):
+            # The variant must be the place's own name, not a far-off alias
+            # ("Skhid" must not reach Skhidni Kvartaly by an old name).
+            if place.country == "UA" and name_similarity(variant, place) >= VARIANT_MIN_SIMILARITY:
+                found.setdefault(place.id, place)
+    places = sorted(found.values(), key=lambda p: str(p.id))
+    return places, f"spelling variant of {places[0].name}" if places else ""
 
 
 def prior(place: Place) -> float:
@@ -260,12 +281,28 @@ def _near_anchor(place: Place, anchors: list[Anchor], own_key: str) -> tuple[str
     return f"near {best[0]} ({best[1]:.0f} km)", round(SPATIAL_BONUS * (1 - best[1] / NEAR_KM), 4)
 
 
+def name_similarity(key: str, place: Place) -> float:
+    """How alike a normalised written name and the place's main name are, 0..1."""
+    return SequenceMatcher(None, key, normalize(place.name)).ratio()
+
+
+def theatre_for(date: str) -> frozenset[str]:
+    """The oblasts where the war was fought at `date` (all fronts when undated)."""
+    for start, end, oblasts in THEATRES:
+        if date and start <= date <= end:
+            return oblasts
+    return THEATRES[-1][2] if not date or date > THEATRES[-1][0] else frozenset()
+
+
 def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[Anchor],
-         key: str, offsets: list[RelativePosition]) -> list[Candidate]:
+         key: str, offsets: list[RelativePosition], theatre: frozenset[str]) -> list[Candidate]:
     ambiguous = len(places) > 1
     written = {normalize(mention.text), normalize(mention.name or mention.text)}
     # "the Dnipro", "the Donbas": a bare name after the article is a river or region.
     area_hint = mention.after_article and not mention.designator
+    similarities = {place.id: max(name_similarity(key, place) for key in written)
+                    for place in places}
+    best_similarity = max(similarities.values())
     ranked = []
     for place in places:
         factors = []
@@ -286,8 +323,18 @@ def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[
                     factors.append(fit)
         if area_hint and place.kind in ("water", "region"):
             factors.append(("river or region after 'the'", ARTICLE_BONUS))
-        if normalize(place.name) in written:
+        if ambiguous and theatre and place.admin1 in theatre and place.kind != "oblast":
+            factors.append((f"in the war zone ({place.admin1})", THEATRE_BONUS))
+        similarity = similarities[place.id]
+        if similarity == 1.0:
             factors.append(("main name as written", MAIN_NAME_BONUS))
+        elif similarity >= 0.6:
+            factors.append((f"main name close to the text ({place.name})",
+                            round(MAIN_NAME_BONUS * similarity ** 2, 4)))
+        elif best_similarity >= 0.8:
+            # Found only by a historical or foreign name (Frunze -> Bishkek) while
+            # others carry the written name as their own.
+            factors.append(("known by another name", OTHER_NAME_PENALTY))
         score = prior(place) + sum(value for _name, value in factors)
         ranked.append(Candidate(place, round(score, 4), tuple(factors)))
     ranked.sort(key=lambda c: (-c.score, str(c.place.id)))
@@ -295,8 +342,12 @@ def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[
 
 
 def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
-                     geocoder: Geocoder | None = None) -> list[Resolution]:
-    """Resolve every mention of one document; unresolved ones keep place=None."""
+                     geocoder: Geocoder | None = None, date: str = "") -> list[Resolution]:
+    """Resolve every mention of one document; unresolved ones keep place=None.
+
+    `date` (YYYY-MM-DD) is the document's; it says where the war was then.
+    """
+    theatre = theatre_for(date)
     looked_up = [candidates_for(m, gazetteer) for m in mentions]
     options = [places for places, _note in looked_up]
     keys = [normalize(m.text) for m in mentions]
@@ -315,7 +366,8 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
         own = Counter([implied[key]] if implied[key] else [])
         for city, surrounding in CITY_OBLASTS.items():
             own[surrounding] += own[city]
-        ranked = rank(mention, places, context - own, anchors, key, offsets.get(index, []))
+        ranked = rank(mention, places, context - own, anchors, key, offsets.get(index, []),
+                      theatre)
         top = ranked[0]
         confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
         reason = _reason(ranked) + (f"; {note}" if note else "")
