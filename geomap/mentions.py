@@ -63,11 +63,12 @@ ORGANISATION_HEADS = {
     "council", "prosecutor", "prosecutors", "prosecutor’s", "prosecutor's", "university",
     "post", "times", "truth", "press", "airlines", "news", "group", "company", "corporation",
     "fc", "club", "railway", "railways", "police", "court", "authorities",
-    "department", "directorate", "office", "agency", "ministry", "committee",
+    "department", "directorate", "office", "agency", "ministry", "committee", "force",
 }
 # Words that may stand between a place name and an organisation head word.
 ORGANISATION_MODIFIERS = {"regional", "city", "military", "state", "oblast", "district", "local",
-                          "civil", "civilian", "national", "grain"}
+                          "civil", "civilian", "national", "grain", "operational", "tactical",
+                          "operational-tactical", "task", "-"}
 # Penn tags of function words, which are never place names.
 FUNCTION_TAGS = {"DT", "PRP", "PRP$", "IN", "CC", "MD", "WDT", "WP", "WP$", "WRB", "TO", "EX",
                  "PDT", "POS", "RP", "UH", "CD", "SYM", ".", ",", ":", "-LRB-", "-RRB-", "``", "''"}

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cache
+from importlib import resources
 
 from geopy.distance import distance
 
@@ -58,7 +60,10 @@ THEATRES = [
         "Kharkiv Oblast", "Zaporizhzhia Oblast", "Kherson Oblast", "Mykolaiv Oblast",
         "Sumy Oblast", "Chernihiv Oblast", "Kyiv Oblast", "Dnipropetrovsk Oblast"}),
 ]
-THEATRE_BONUS = 0.35
+THEATRE_BONUS = 0.5
+FRONT_BONUS = 0.5  # for a village on the front line of the day, falling to 0 at FRONT_KM
+FRONT_KM = 40.0
+KM_PER_DEGREE = 111.2
 OTHER_NAME_PENALTY = -0.6
 VARIANT_MIN_SIMILARITY = 0.6
 SPATIAL_BONUS = 0.4  # for the candidate nearest a place the document is surely about
@@ -68,6 +73,8 @@ CONTEXT_BONUS_PER_NAME = 0.05  # more names from one oblast, more weight (up to 
 # Cities with oblast status sit inside another oblast: Kyiv implies Kyiv Oblast too.
 CITY_OBLASTS = {"Kyiv City": "Kyiv Oblast", "Sevastopol": "Crimea"}
 POPULATION_WEIGHT = 0.6
+MAJOR_CITY_POPULATION = 100_000
+MAJOR_CITY_BONUS = 0.5
 
 
 @dataclass(frozen=True)
@@ -135,9 +142,9 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
     if designator == "region":
         return _region_candidates(surface, name, gazetteer), ""
     if designator == "district":
-        raions = _district_candidates(surface, name, gazetteer)
-        if raions:
-            return raions, ""
+        # "Kirovsky district of Donetsk": a city district the gazetteer lacks is
+        # left unresolved rather than matched to a namesake village.
+        return _district_candidates(surface, name, gazetteer), ""
     elif designator in WATER_DESIGNATORS:
         water = [p for p in gazetteer.lookup(surface) + gazetteer.lookup(name) if p.kind == "water"]
         if water:
@@ -179,6 +186,10 @@ SPELLING_RULES = [
     (re.compile(r"ye"), "ie"),
     (re.compile(r"yo"), "o"),
     (re.compile(r"ev(?=[^aeiouy])"), "iiv"),
+    (re.compile(r"e"), "i"),
+    (re.compile(r"e(?=[^e]*$)"), "i"),  # the last syllable only: Kremennaya -> Kreminna
+    (re.compile(r"aya\b"), "a"),
+    (re.compile(r"iya\b"), "iia"),
 ]
 
 
@@ -203,6 +214,9 @@ def spelling_variants(name: str, gazetteer: Gazetteer) -> tuple[list[Place], str
 def prior(place: Place) -> float:
     rank = FEATURE_RANK.get(place.feature_code, DEFAULT_RANK)
     population = min(math.log10(place.population + 1) / 7.0, 1.0) * POPULATION_WEIGHT
+    if (place.kind == "settlement" and place.population >= MAJOR_CITY_POPULATION
+            and (place.country == "UA" or place.feature_code == "PPLC")):
+        population += MAJOR_CITY_BONUS  # only explicit clues should move "Kyiv" off the capital
     return rank + population + (UKRAINE_BONUS if place.country == "UA" else 0.0)
 
 
@@ -286,6 +300,55 @@ def name_similarity(key: str, place: Place) -> float:
     return SequenceMatcher(None, key, normalize(place.name)).ratio()
 
 
+@dataclass(frozen=True)
+class FrontLine:
+    start: str
+    end: str
+    name: str
+    points: tuple[tuple[float, float], ...]
+
+    def km_to(self, lat: float, lon: float) -> float:
+        """Distance from a point to the line (equirectangular; fine at this scale)."""
+        scale = math.cos(math.radians(lat))
+
+        def xy(point: tuple[float, float]) -> tuple[float, float]:
+            return (point[1] * scale * KM_PER_DEGREE, point[0] * KM_PER_DEGREE)
+
+        px, py = xy((lat, lon))
+        best = math.inf
+        for a, b in zip(self.points, self.points[1:]):
+            (ax, ay), (bx, by) = xy(a), xy(b)
+            dx, dy = bx - ax, by - ay
+            t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
+            best = min(best, math.hypot(px - ax - t * dx, py - ay - t * dy))
+        return best
+
+
+@cache
+def front_lines() -> tuple[FrontLine, ...]:
+    text = (resources.files("geomap") / "data" / "front_lines.tsv").read_text(encoding="utf-8")
+    lines = []
+    for row in text.splitlines():
+        if row.strip() and not row.startswith("#"):
+            start, end, name, points = row.split("\t")
+            lines.append(FrontLine(start, end, name, tuple(
+                tuple(float(v) for v in point.split()) for point in points.split(";"))))
+    return tuple(lines)
+
+
+def fronts_at(date: str) -> list[FrontLine]:
+    return [line for line in front_lines() if date and line.start <= date <= line.end]
+
+
+def _near_front(place: Place, fronts: list[FrontLine]) -> tuple[str, float] | None:
+    for front in fronts:
+        km = front.km_to(place.lat, place.lon)
+        if km < FRONT_KM:
+            return f"near the front ({front.name}, {km:.0f} km)", round(
+                FRONT_BONUS * (1 - km / FRONT_KM), 4)
+    return None
+
+
 def theatre_for(date: str) -> frozenset[str]:
     """The oblasts where the war was fought at `date` (all fronts when undated)."""
     for start, end, oblasts in THEATRES:
@@ -295,14 +358,18 @@ def theatre_for(date: str) -> frozenset[str]:
 
 
 def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[Anchor],
-         key: str, offsets: list[RelativePosition], theatre: frozenset[str]) -> list[Candidate]:
+         key: str, offsets: list[RelativePosition], theatre: frozenset[str],
+         fronts: list[FrontLine]) -> list[Candidate]:
     ambiguous = len(places) > 1
     written = {normalize(mention.text), normalize(mention.name or mention.text)}
     # "the Dnipro", "the Donbas": a bare name after the article is a river or region.
     area_hint = mention.after_article and not mention.designator
     similarities = {place.id: max(name_similarity(key, place) for key in written)
                     for place in places}
-    best_similarity = max(similarities.values())
+    # Only a Ukrainian place that carries the written name as its own may push
+    # back places known by another one; a Russian town does not outrank the
+    # alias table's "Artemovsk" for Bakhmut.
+    best_similarity = max((similarities[p.id] for p in places if p.country == "UA"), default=0.0)
     ranked = []
     for place in places:
         factors = []
@@ -325,6 +392,10 @@ def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[
             factors.append(("river or region after 'the'", ARTICLE_BONUS))
         if ambiguous and theatre and place.admin1 in theatre and place.kind != "oblast":
             factors.append((f"in the war zone ({place.admin1})", THEATRE_BONUS))
+        if ambiguous and place.kind == "settlement":
+            front = _near_front(place, fronts)
+            if front:
+                factors.append(front)
         similarity = similarities[place.id]
         if similarity == 1.0:
             factors.append(("main name as written", MAIN_NAME_BONUS))
@@ -348,6 +419,7 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
     `date` (YYYY-MM-DD) is the document's; it says where the war was then.
     """
     theatre = theatre_for(date)
+    fronts = fronts_at(date)
     looked_up = [candidates_for(m, gazetteer) for m in mentions]
     options = [places for places, _note in looked_up]
     keys = [normalize(m.text) for m in mentions]
@@ -367,7 +439,7 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
         for city, surrounding in CITY_OBLASTS.items():
             own[surrounding] += own[city]
         ranked = rank(mention, places, context - own, anchors, key, offsets.get(index, []),
-                      theatre)
+                      theatre, fronts)
         top = ranked[0]
         confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
         reason = _reason(ranked) + (f"; {note}" if note else "")
