@@ -42,7 +42,7 @@ DESIGNATORS = {
     ("railway", "station"): "station", ("train", "station"): "station",
     ("international", "airport"): "airport", ("airport",): "airport", ("airfield",): "airport",
     ("dam",): "dam", ("bridge",): "bridge", ("port",): "port", ("seaport",): "port",
-    ("city",): "city", ("town",): "city",
+    ("city",): "city", ("town",): "city", ("village",): "city",
 }
 TELLING_WORDS = {("governor",): "region", ("regional", "governor"): "region",
                  ("oblast", "governor"): "region",
@@ -68,7 +68,7 @@ ORGANISATION_HEADS = {
 # Words that may stand between a place name and an organisation head word.
 ORGANISATION_MODIFIERS = {"regional", "city", "military", "state", "oblast", "district", "local",
                           "civil", "civilian", "national", "grain", "operational", "tactical",
-                          "operational-tactical", "task", "-"}
+                          "task"}
 # Penn tags of function words, which are never place names.
 FUNCTION_TAGS = {"DT", "PRP", "PRP$", "IN", "CC", "MD", "WDT", "WP", "WP$", "WRB", "TO", "EX",
                  "PDT", "POS", "RP", "UH", "CD", "SYM", ".", ",", ":", "-LRB-", "-RRB-", "``", "''"}
@@ -221,10 +221,11 @@ def _found(name: Span, label: str) -> Found:
 def _followed_by_organisation(span: Span) -> bool:
     """'Kyiv Independent', 'Kharkiv Regional Military Administration', 'Azov battalion'."""
     doc = span.doc
-    for token in doc[span.end:span.end + 4]:
+    for token in doc[span.end:span.end + 5]:
         if token.lower_ in ORGANISATION_HEADS:
             return True
-        if token.lower_ not in ORGANISATION_MODIFIERS:
+        joins_a_word = token.text == "-" and not doc[token.i - 1].whitespace_  # operational-tactical
+        if token.lower_ not in ORGANISATION_MODIFIERS and not joins_a_word:
             return False
     return False
 

@@ -60,11 +60,11 @@ THEATRES = [
         "Kharkiv Oblast", "Zaporizhzhia Oblast", "Kherson Oblast", "Mykolaiv Oblast",
         "Sumy Oblast", "Chernihiv Oblast", "Kyiv Oblast", "Dnipropetrovsk Oblast"}),
 ]
-THEATRE_BONUS = 0.5
+THEATRE_BONUS = 0.7
 FRONT_BONUS = 0.5  # for a village on the front line of the day, falling to 0 at FRONT_KM
 FRONT_KM = 40.0
 KM_PER_DEGREE = 111.2
-OTHER_NAME_PENALTY = -0.6
+OTHER_NAME_PENALTY = -1.2
 VARIANT_MIN_SIMILARITY = 0.6
 SPATIAL_BONUS = 0.4  # for the candidate nearest a place the document is surely about
 NEAR_KM = 150.0
@@ -188,7 +188,11 @@ SPELLING_RULES = [
     (re.compile(r"ev(?=[^aeiouy])"), "iiv"),
     (re.compile(r"e"), "i"),
     (re.compile(r"e(?=[^e]*$)"), "i"),  # the last syllable only: Kremennaya -> Kreminna
+    (re.compile(r"(?<=[aeiou])i"), "y"),  # Pervomaisk -> Pervomaysk (older romanisation)
+    (re.compile(r"e[yi](?=[^aeiou])"), "ii"),  # Krasnoarmeyskoye -> Krasnoarmiiske
     (re.compile(r"aya\b"), "a"),
+    (re.compile(r"itsa\b"), "ytsia"),  # Stanitsa -> Stanytsia
+    (re.compile(r"ech(?:y|)e\b"), "ichchia"),  # Porechye -> Porichchia
     (re.compile(r"iya\b"), "iia"),
 ]
 
@@ -369,7 +373,8 @@ def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[
     # Only a Ukrainian place that carries the written name as its own may push
     # back places known by another one; a Russian town does not outrank the
     # alias table's "Artemovsk" for Bakhmut.
-    best_similarity = max((similarities[p.id] for p in places if p.country == "UA"), default=0.0)
+    best_similarity = max((similarities[p.id] for p in places
+                           if p.country == "UA" and p.kind == "settlement"), default=0.0)
     ranked = []
     for place in places:
         factors = []
@@ -402,9 +407,11 @@ def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[
         elif similarity >= 0.6:
             factors.append((f"main name close to the text ({place.name})",
                             round(MAIN_NAME_BONUS * similarity ** 2, 4)))
-        elif best_similarity >= 0.8:
-            # Found only by a historical or foreign name (Frunze -> Bishkek) while
-            # others carry the written name as their own.
+        elif best_similarity >= 0.8 and place.kind == "settlement" and (
+                place.country != "UA" or place.population >= MAJOR_CITY_POPULATION):
+            # Found only by a foreign or old name (Frunze -> Bishkek, Aleksandrovka
+            # -> Donetsk) while villages carry the written name as their own. Towns
+            # renamed in 2016 keep their old names in news, so they are spared.
             factors.append(("known by another name", OTHER_NAME_PENALTY))
         score = prior(place) + sum(value for _name, value in factors)
         ranked.append(Candidate(place, round(score, 4), tuple(factors)))
