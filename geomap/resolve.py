@@ -182,6 +182,7 @@ SPELLING_RULES = [
     (re.compile(r"([oe])vka\b"), "ivka"),
     (re.compile(r"([^aeiouy])([oe])v([oe])\b"), r"\1\2ve"),
     (re.compile(r"(sk|ts)(oye|oe|aya|iy|yy|y)\b"), r"\1e"),
+    (re.compile(r"sk(?:iy|yy|ii|y)\b"), "skyi"),  # Khmelnitsky -> Khmelnytskyi
     (re.compile(r"(?<=[^aeiou])i(?=[^aeiouy ])"), "y"),
     (re.compile(r"ye"), "ie"),
     (re.compile(r"yo"), "o"),
