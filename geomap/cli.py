@@ -12,7 +12,8 @@ import click
 
 from geomap import documents, evaluate, gazetteer, mentions, resolve
 from geomap.export import geojson_text, mention_line, write_atomic
-from geomap.geocode import GeopyGeocoder
+from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
+                            offline_requested)
 from geomap.incidents import collect_incidents
 from geomap.render import render_map
 
@@ -52,22 +53,36 @@ class Run:
             sys.exit(1)
 
 
-def geocoder_option(func):
-    func = click.option("--geocoder", default="none", show_default=True, metavar="SERVICE",
-                        help="geopy geocoder for names the gazetteer lacks "
-                             "(e.g. nominatim); 'none' keeps geomap offline.")(func)
-    func = click.option("--geocoder-domain", default=None,
-                        help="Host[:port] of the geocoding service, e.g. a private Nominatim.")(func)
-    func = click.option("--geocoder-scheme", type=click.Choice(["https", "http"]), default=None,
-                        help="Scheme used to reach the geocoding service.")(func)
+def geocoder_options(func):
+    options = [
+        click.option("--geocode", is_flag=True,
+                     help="Ask an online geocoder about names the gazetteer lacks "
+                          "(off by default: lookups reveal what you are mapping)."),
+        click.option("--geocoder", "service", default=DEFAULT_SERVICE, show_default=True,
+                     metavar="SERVICE", help="Any geopy geocoder by name, for --geocode."),
+        click.option("--geocoder-domain", default=None,
+                     help="Host[:port] of the geocoding service, e.g. a private Nominatim."),
+        click.option("--geocoder-scheme", type=click.Choice(["https", "http"]), default=None,
+                     help="Scheme used to reach the geocoding service."),
+        click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True,
+                     help="User agent sent to the geocoding service."),
+        click.option("--offline", is_flag=True,
+                     help=f"Guarantee no network access at all (also {OFFLINE_ENV}=1); "
+                          "overrides --geocode."),
+    ]
+    for option in reversed(options):
+        func = option(func)
     return func
 
 
-def make_geocoder(service: str, domain: str | None, scheme: str | None) -> GeopyGeocoder | None:
-    if service == "none":
+def make_geocoder(geocode: bool, service: str, geocoder_domain: str | None,
+                  geocoder_scheme: str | None, user_agent: str,
+                  offline: bool) -> GeopyGeocoder | None:
+    if offline or offline_requested() or not geocode:
         return None
     try:
-        return GeopyGeocoder(service, domain=domain, scheme=scheme,
+        return GeopyGeocoder(service, domain=geocoder_domain, scheme=geocoder_scheme,
+                             user_agent=user_agent,
                              warn=lambda message: click.echo(f"geomap: warning: {message}", err=True))
     except Exception as exc:  # geopy raises different errors for unknown services
         raise click.BadParameter(str(exc), param_hint="--geocoder") from exc
@@ -85,10 +100,10 @@ def main() -> None:
               default=DEFAULT_OUTPUT, show_default=True, help="HTML map to write.")
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="GeoJSON to write [default: beside the map, .geojson].")
-@geocoder_option
-def build(inputs, output, geojson_path, geocoder, geocoder_domain, geocoder_scheme):
+@geocoder_options
+def build(inputs, output, geojson_path, **geocoding):
     """Build an HTML map (and GeoJSON) from article files, folders or JSONL."""
-    run = Run(make_geocoder(geocoder, geocoder_domain, geocoder_scheme))
+    run = Run(make_geocoder(**geocoding))
     groups = collect_incidents(run.resolved(inputs))
     if run.documents:
         geojson_path = geojson_path or output.with_suffix(".geojson")
@@ -106,18 +121,61 @@ def build(inputs, output, geojson_path, geocoder, geocoder_domain, geocoder_sche
               show_default=True, help="Output format: one JSON object per mention.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write [default: standard output].")
-@geocoder_option
-def extract(inputs, output_format, output, geocoder, geocoder_domain, geocoder_scheme):
+@click.option("--explain", "explain_picks", is_flag=True,
+              help="Add the top candidates with their scores and factors to each record.")
+@geocoder_options
+def extract(inputs, output_format, output, explain_picks, **geocoding):
     """Print every place-name mention, resolved or not, as JSON lines."""
-    run = Run(make_geocoder(geocoder, geocoder_domain, geocoder_scheme))
+    run = Run(make_geocoder(**geocoding))
     if output is None:
         for _document, resolutions in run.resolved(inputs):
-            sys.stdout.write("".join(mention_line(r) for r in resolutions))
+            sys.stdout.write("".join(mention_line(r, explain_picks) for r in resolutions))
     else:
-        lines = [mention_line(r) for _d, rs in run.resolved(inputs) for r in rs]
+        lines = [mention_line(r, explain_picks) for _d, rs in run.resolved(inputs) for r in rs]
         if run.documents:
             write_atomic(output, "".join(lines))
     run.finish()
+
+
+def explanation(resolution: resolve.Resolution, limit: int) -> list[str]:
+    """How a mention was resolved: its pick and the candidates considered."""
+    mention = resolution.mention
+    hint = f" [{mention.designator}]" if mention.designator else ""
+    lines = [f"{mention.text}{hint}  (chars {mention.start}-{mention.end}, found by {mention.label})"]
+    if resolution.place is None:
+        lines.append(f"  -> unresolved: {resolution.reason}")
+        return lines
+    place = resolution.place
+    lines.append(f"  -> {place.name} ({place.kind}; {place.admin1 or place.country or '-'}) "
+                 f"{place.lat:.5f},{place.lon:.5f}  score {resolution.score}: {resolution.reason}")
+    for rank, candidate in enumerate(resolution.candidates[:limit], start=1):
+        p = candidate.place
+        parts = [f"prior {resolve.prior(p):.2f}"] + [f"{name} {value:+.2f}"
+                                                      for name, value in candidate.factors]
+        lines.append(f"     {rank:>2}. {candidate.score:6.3f}  {p.name} ({p.kind}, {p.feature_code}; "
+                     f"{p.admin1 or p.country or '-'}) {p.lat:.4f},{p.lon:.4f}  = {' + '.join(parts)}")
+    if len(resolution.candidates) > limit:
+        lines.append(f"     ... {len(resolution.candidates) - limit} more candidates")
+    return lines
+
+
+@main.command()
+@click.argument("text")
+@click.option("--date", default="", help="The text's date (YYYY-MM-DD): where the war was then.")
+@click.option("--candidates", "limit", default=5, show_default=True,
+              help="How many candidates to show per mention.")
+def explain(text, date, limit):
+    """Show, for each place name in TEXT ('-' reads stdin), the candidates
+    considered, their scores and the reason for the pick."""
+    if text == "-":
+        text = sys.stdin.read()
+    places = gazetteer.load()
+    document = documents.Document(id="text", text=text, date=documents.iso_date(date))
+    found = next(mentions.extract_mentions([document], places))[1]
+    if not found:
+        click.echo("no place names found")
+    for resolution in resolve.resolve_document(found, places, date=document.date):
+        click.echo("\n".join(explanation(resolution, limit)))
 
 
 @main.command(name="eval")

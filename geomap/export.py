@@ -56,16 +56,25 @@ def geojson_text(groups: list[PlaceIncidents]) -> str:
     return json.dumps(geojson(groups), ensure_ascii=False, indent=1) + "\n"
 
 
-def mention_record(resolution: Resolution) -> dict:
+EXPLAINED_CANDIDATES = 5
+
+
+def mention_record(resolution: Resolution, explain: bool = False) -> dict:
     """One line of `geomap extract --format jsonl` (schema in the README)."""
     mention = resolution.mention
-    return {
+    record = {
         "doc": mention.doc_id, "text": mention.text, "start": mention.start, "end": mention.end,
         "sentence": mention.sentence,
         "place": resolution.place.to_dict() if resolution.place else None,
         "score": resolution.score, "reason": resolution.reason,
     }
+    if explain:
+        record["candidates"] = [
+            {**candidate.place.to_dict(), "score": candidate.score,
+             "factors": dict(candidate.factors)}
+            for candidate in resolution.candidates[:EXPLAINED_CANDIDATES]]
+    return record
 
 
-def mention_line(resolution: Resolution) -> str:
-    return json.dumps(mention_record(resolution), ensure_ascii=False) + "\n"
+def mention_line(resolution: Resolution, explain: bool = False) -> str:
+    return json.dumps(mention_record(resolution, explain), ensure_ascii=False) + "\n"

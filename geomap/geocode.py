@@ -1,8 +1,11 @@
 """The geopy fallback for names the bundled gazetteer cannot place.
 
-Off unless asked for. Every answer, including "not found", is cached on disk
-(SQLite), so a name costs at most one request ever; failures are not cached,
-so a later run can still find the place.
+Off unless asked for (`--geocode`): looking names up online tells the service
+what you are investigating. Requests go through geopy's RateLimiter (one a
+second for Nominatim) with a timeout and bounded retries. Every answer,
+including "not found", is cached on disk (SQLite), so a name costs at most one
+request ever; failures are not cached, so a later run can still find the
+place. When the service keeps failing, the run stops asking it and carries on.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -17,9 +21,12 @@ from typing import Protocol
 from geomap.gazetteer import Place, normalize
 
 DEFAULT_SERVICE = "nominatim"
-DEFAULT_USER_AGENT = "geomap (https://github.com/geomap/geomap)"
+DEFAULT_USER_AGENT = "geomap/0.1 (offline-first news geoparser)"
 # Nominatim's usage policy: at most one request per second.
 DEFAULT_MIN_DELAY = 1.0
+MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is not worth holding a build for
+GIVE_UP_AFTER = 3  # consecutive failed names before the run stops asking the service
+OFFLINE_ENV = "GEOMAP_OFFLINE"
 
 # Nominatim "addresstype" -> GeoNames-style feature class and code, so geocoded
 # places get the same kinds as gazetteer ones.
@@ -36,6 +43,10 @@ class Geocoder(Protocol):
     def geocode(self, query: str) -> Place | None: ...
 
 
+def offline_requested() -> bool:
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def default_cache_path() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "geomap" / "geocode.sqlite"
@@ -44,7 +55,7 @@ def default_cache_path() -> Path:
 def place_from_location(service: str, location) -> Place:
     raw = location.raw if isinstance(location.raw, dict) else {}
     feature_class, feature_code = _ADDRESS_TYPES.get(raw.get("addresstype", ""), ("", "GEOCODED"))
-    country = (raw.get("address") or {}).get("country_code", "").upper()
+    country = str((raw.get("address") or {}).get("country_code", "")).upper()
     raw_id = raw.get("osm_id") or raw.get("place_id") or normalize(location.address)
     return Place(
         id=f"{service}:{raw.get('osm_type', '')}{raw_id}", name=location.address.split(",")[0],
@@ -55,7 +66,7 @@ def place_from_location(service: str, location) -> Place:
 
 
 class GeopyGeocoder:
-    """A geopy geocoder behind a rate limiter and an on-disk cache."""
+    """A geopy geocoder behind a rate limiter, retries and an on-disk cache."""
 
     def __init__(self, service: str = DEFAULT_SERVICE, *, user_agent: str = DEFAULT_USER_AGENT,
                  domain: str | None = None, scheme: str | None = None, timeout: float = 10.0,
@@ -64,7 +75,10 @@ class GeopyGeocoder:
         from geopy.extra.rate_limiter import RateLimiter
         from geopy.geocoders import get_geocoder_for_service
 
-        options = {"user_agent": user_agent, "timeout": timeout}
+        from geopy.adapters import URLLibAdapter
+
+        # urllib does no retries of its own, so the RateLimiter's are the only ones.
+        options = {"user_agent": user_agent, "timeout": timeout, "adapter_factory": URLLibAdapter}
         if domain:
             options["domain"] = domain
         if scheme:
@@ -74,14 +88,17 @@ class GeopyGeocoder:
         self._geocode = RateLimiter(self._client.geocode, min_delay_seconds=min_delay,
                                     max_retries=max_retries, error_wait_seconds=min_delay,
                                     swallow_exceptions=False)
+        self._max_retries = max_retries
         self._warn = warn
         self._cache_path = cache_path or default_cache_path()
         self._db: sqlite3.Connection | None = None
+        self._failed: set[str] = set()  # names that failed this run: not asked again
+        self._failures_in_a_row = 0
 
     def _cache(self) -> sqlite3.Connection:
         if self._db is None:
             self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self._cache_path)
+            self._db = sqlite3.connect(self._cache_path, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS answers ("
                              "service TEXT, query TEXT, place TEXT, PRIMARY KEY (service, query))")
@@ -93,22 +110,35 @@ class GeopyGeocoder:
                                     (self.name, key)).fetchone()
         if row is not None:
             return Place(**json.loads(row[0])) if row[0] else None
-        from geopy.exc import GeopyError
-
+        if key in self._failed or self._failures_in_a_row >= GIVE_UP_AFTER:
+            return None
         try:
-            location = self._geocode(query, **self._query_options())
-        except GeopyError as exc:
-            self._warn(f"geocoder {self.name}: {query!r} not looked up ({type(exc).__name__}: {exc})")
+            location = self._ask(query)
+        except Exception as exc:  # noqa: BLE001 - any failure of the service leaves the name unresolved
+            self._failed.add(key)
+            self._failures_in_a_row += 1
+            self._warn(f"geocoder {self.name}: {query!r} not looked up "
+                       f"({type(exc).__name__}: {str(exc)[:200]})")
+            if self._failures_in_a_row == GIVE_UP_AFTER:
+                self._warn(f"geocoder {self.name}: {GIVE_UP_AFTER} failures in a row; "
+                           "not asking it again in this run")
             return None
-        except ValueError as exc:  # a malformed answer that geopy could not parse
-            self._warn(f"geocoder {self.name}: {query!r} got a malformed answer ({exc})")
-            return None
+        self._failures_in_a_row = 0
         place = place_from_location(self.name, location) if location else None
         stored = json.dumps(place.__dict__, sort_keys=True) if place else ""
-        with self._cache():
-            self._cache().execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)",
-                                  (self.name, key, stored))
+        with self._cache() as db:
+            db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)", (self.name, key, stored))
         return place
 
-    def _query_options(self) -> dict:
-        return {"addressdetails": True} if self.name == "nominatim" else {}
+    def _ask(self, query: str):
+        """One lookup; a 429 is retried after its Retry-After (bounded), once."""
+        from geopy.exc import GeocoderRateLimited
+
+        options = {"addressdetails": True} if self.name == DEFAULT_SERVICE else {}
+        try:
+            return self._geocode(query, **options)
+        except GeocoderRateLimited as exc:
+            wait = min(float(exc.retry_after or 1.0), MAX_RETRY_AFTER)
+            self._warn(f"geocoder {self.name}: rate limited; retrying {query!r} in {wait:.0f} s")
+            time.sleep(wait)
+            return self._geocode(query, **options)

@@ -1,0 +1,162 @@
+"""The geopy fallback against a Nominatim-like server on 127.0.0.1, started here."""
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from click.testing import CliRunner
+
+from geomap.cli import main
+from geomap.geocode import GeopyGeocoder
+
+FOUND = [{"place_id": 7, "osm_type": "node", "osm_id": 4242, "lat": "47.5", "lon": "35.25",
+          "display_name": "Zorgograd, Zaporizhzhia Oblast, Ukraine", "addresstype": "village",
+          "address": {"village": "Zorgograd", "country_code": "ua"}}]
+
+
+class Nominatim(BaseHTTPRequestHandler):
+    """Answers /search like Nominatim, by the query: found, not found, or a fault."""
+
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - the http.server API
+        query = parse_qs(urlparse(self.path).query).get("q", [""])[0]
+        self.requests.append(query)
+        if query == "Busytown" and self.requests.count(query) == 1:
+            return self.reply(429, b"slow down", {"Retry-After": "1"})
+        if query == "Brokentown":
+            return self.reply(500, b"internal error")
+        if query == "Slowtown":
+            time.sleep(1.5)
+            return self.reply(200, json.dumps(FOUND).encode())
+        if query == "Garbletown":
+            return self.reply(200, b"{not json", {"Content-Type": "application/json"})
+        if query in ("Zorgograd", "Busytown"):
+            return self.reply(200, json.dumps(FOUND).encode())
+        return self.reply(200, b"[]")
+
+    def reply(self, status, body, headers=None):
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    Nominatim.requests = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Nominatim)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def geocoder(server, tmp_path):
+    warnings = []
+    coder = GeopyGeocoder(domain=server, scheme="http", timeout=0.5, min_delay=0.0,
+                          max_retries=1, cache_path=tmp_path / "cache.sqlite",
+                          warn=warnings.append)
+    coder.warnings = warnings
+    return coder
+
+
+def test_found_places_come_back_with_kind_and_country_and_are_cached(geocoder):
+    place = geocoder.geocode("Zorgograd")
+    assert (place.name, place.lat, place.lon, place.kind, place.country) == (
+        "Zorgograd", 47.5, 35.25, "settlement", "UA")
+    assert place.id == "nominatim:node4242"
+    assert geocoder.geocode("zorgograd") == place
+    assert Nominatim.requests == ["Zorgograd"]  # the second answer came from the cache
+
+
+def test_not_found_is_remembered_across_runs(geocoder, server, tmp_path):
+    assert geocoder.geocode("Nowhereville") is None
+    again = GeopyGeocoder(domain=server, scheme="http", min_delay=0.0,
+                          cache_path=tmp_path / "cache.sqlite")
+    assert again.geocode("Nowhereville") is None
+    assert Nominatim.requests == ["Nowhereville"]
+
+
+def test_rate_limited_request_waits_for_retry_after_then_succeeds(geocoder):
+    place = geocoder.geocode("Busytown")
+    assert place is not None and place.lat == 47.5
+    assert Nominatim.requests.count("Busytown") >= 2
+
+
+@pytest.mark.parametrize("name", ["Brokentown", "Slowtown", "Garbletown"])
+def test_faults_end_unresolved_with_a_warning_and_are_not_cached(geocoder, name):
+    assert geocoder.geocode(name) is None
+    assert len(geocoder.warnings) == 1 and name in geocoder.warnings[0]
+    asked = Nominatim.requests.count(name)
+    assert 1 <= asked <= 2  # bounded retries
+    assert geocoder.geocode(name) is None  # not asked again in this run ...
+    assert Nominatim.requests.count(name) == asked
+    cached = geocoder._cache().execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    assert cached == 0  # ... but not remembered either: a later run may succeed
+
+
+def test_a_failing_service_is_left_alone_after_three_failures(geocoder):
+    for name in ["Brokentown", "Garbletown", "Brokentown"]:
+        assert geocoder.geocode(name) is None
+    geocoder.geocode("Slowtown")  # the third distinct failure
+    Nominatim.requests.clear()
+    assert geocoder.geocode("Zorgograd") is None
+    assert Nominatim.requests == []
+    assert geocoder.warnings[-1].endswith("not asking it again in this run")
+
+
+ARTICLE = ("Missiles struck the city of Zorgograd, officials said in Lviv. "
+           "Shelling also hit Brokentown, the governor said.")
+
+
+def test_build_with_geocoder_maps_the_found_place_and_says_so(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = tmp_path / "a.txt"
+    source.write_text(ARTICLE)
+    result = CliRunner().invoke(main, ["build", str(source), "-o", str(tmp_path / "map.html"),
+                                       "--geocode", "--geocoder-domain", server,
+                                       "--geocoder-scheme", "http"])
+    assert result.exit_code == 0, result.output
+    features = {f["properties"]["name"]: f["properties"]
+                for f in json.loads((tmp_path / "map.geojson").read_text())["features"]}
+    assert features["Zorgograd"]["located_by"] == "geocoder"
+    assert features["Lviv"]["located_by"] == "gazetteer"
+    html = (tmp_path / "map.html").read_text()
+    assert '"located_by":"geocoder"' in html
+    # The server fails on Brokentown: a warning, the name unresolved, the build done.
+    assert "Brokentown" in result.output and "not looked up" in result.output
+    assert "unresolved place names: Brokentown (1)" in result.output
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_offline_makes_no_network_connection_at_all(tmp_path, monkeypatch, how):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network access in an offline test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    source = tmp_path / "a.txt"
+    source.write_text(ARTICLE)
+    args = ["build", str(source), "-o", str(tmp_path / "map.html"), "--geocode"]
+    if how == "flag":
+        args.append("--offline")
+    else:
+        monkeypatch.setenv("GEOMAP_OFFLINE", "1")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert attempts == []
+    assert "unresolved place names: Brokentown (1), Zorgograd (1)" in result.output
