@@ -12,6 +12,7 @@ import gzip
 import re
 import unicodedata
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -79,6 +80,48 @@ class Place:
         }
 
 
+# Russian-based and older spellings -> the Ukrainian-based forms GeoNames uses,
+# as (pattern, replacement) on normalised names. Each rule is tried on or off,
+# so "Georgievka" reaches "Heorhiivka" and "Kurakhovo" "Kurakhove".
+SPELLING_RULES = [
+    (re.compile(r"g"), "h"),
+    (re.compile(r"([oe])vka\b"), "ivka"),
+    (re.compile(r"([^aeiouy])([oe])v([oe])\b"), r"\1\2ve"),
+    (re.compile(r"(sk|ts)(oye|oe|aya|iy|yy|y)\b"), r"\1e"),
+    (re.compile(r"sk(?:iy|yy|ii|y)\b"), "skyi"),  # Khmelnitsky -> Khmelnytskyi
+    (re.compile(r"(?<=[^aeiou])i(?=[^aeiouy ])"), "y"),
+    (re.compile(r"ye"), "ie"),
+    (re.compile(r"yo"), "o"),
+    (re.compile(r"ev(?=[^aeiouy])"), "iiv"),
+    (re.compile(r"e"), "i"),
+    (re.compile(r"e(?=[^e]*$)"), "i"),  # the last syllable only: Kremennaya -> Kreminna
+    (re.compile(r"e[yi](?=[^aeiou])"), "ii"),  # Krasnoarmeyskoye -> Krasnoarmiiske
+    (re.compile(r"(?<=[aeiou])i"), "y"),  # Pervomaisk -> Pervomaysk (older romanisation)
+    (re.compile(r"aya\b"), "a"),
+    (re.compile(r"itsa\b"), "ytsia"),  # Stanitsa -> Stanytsia
+    (re.compile(r"ech(?:y|)e\b"), "ichchia"),  # Porechye -> Porichchia
+    (re.compile(r"iya\b"), "iia"),
+]
+MAX_VARIANTS = 512
+VARIANT_MIN_SIMILARITY = 0.6
+
+
+def name_similarity(key: str, place: Place) -> float:
+    """How alike a normalised written name and the place's main name are, 0..1."""
+    return SequenceMatcher(None, key, normalize(place.name)).ratio()
+
+
+def spelling_variants(key: str) -> list[str]:
+    """Other transliterations of a normalised name, nearest rules first, bounded."""
+    variants = {key}
+    for pattern, replacement in SPELLING_RULES:
+        variants |= {pattern.sub(replacement, v) for v in variants}
+        if len(variants) > MAX_VARIANTS:
+            break
+    variants.discard(key)
+    return sorted(variants)
+
+
 def _parse_row(row: str) -> Place:
     cols = row.split("\t")
     return Place(
@@ -136,6 +179,17 @@ class Gazetteer:
             offsets.update(int(n) for n in self._index[pos].split("\t", 1)[1].split(","))
             pos += 1
         return [self._place_at(offset) for offset in sorted(offsets)]
+
+    def lookup_variants(self, name: str) -> list[Place]:
+        """Ukrainian places a name reaches under another transliteration
+        ("Marganets" -> Marhanets), when that is the place's own name, not a
+        far-off alias ("Skhid" must not reach Skhidni Kvartaly)."""
+        found: dict[object, Place] = {}
+        for variant in spelling_variants(normalize(name)):
+            for place in self.lookup_key(variant):
+                if place.country == "UA" and name_similarity(variant, place) >= VARIANT_MIN_SIMILARITY:
+                    found.setdefault(place.id, place)
+        return sorted(found.values(), key=lambda p: str(p.id))
 
     def lookup_key(self, key: str) -> list[Place]:
         return [self._place_at(offset) for offset in self._offsets(key)]

