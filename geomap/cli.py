@@ -129,9 +129,11 @@ def extract(inputs, output_format, output, explain_picks, **geocoding):
     run = Run(make_geocoder(**geocoding))
     if output is None:
         for _document, resolutions in run.resolved(inputs):
-            sys.stdout.write("".join(mention_line(r, explain_picks) for r in resolutions))
+            sys.stdout.write("".join(mention_line(r, explain_picks)
+                                     for r in resolve.toponyms(resolutions)))
     else:
-        lines = [mention_line(r, explain_picks) for _d, rs in run.resolved(inputs) for r in rs]
+        lines = [mention_line(r, explain_picks)
+                 for _d, rs in run.resolved(inputs) for r in resolve.toponyms(rs)]
         if run.documents:
             write_atomic(output, "".join(lines))
     run.finish()
@@ -191,7 +193,8 @@ def eval_command(gold_file, as_json, show_errors):
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="GOLD_FILE") from exc
     run = Run()
-    predictions = {document.id: resolutions for document, resolutions in run.resolved((str(gold_file),))}
+    predictions = {document.id: resolve.toponyms(resolutions)
+                   for document, resolutions in run.resolved((str(gold_file),))}
     score = evaluate.score_toponyms if kind == "toponyms" else evaluate.score_events
     report = score(records, predictions)
     if as_json:

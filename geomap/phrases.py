@@ -105,3 +105,45 @@ def relative_positions(mentions: list[Mention], options: list[list[Place]],
                     reference_name=place.name, reference=(place.lat, place.lon)))
                 break
     return found
+
+
+_UNNAMED = re.compile(
+    r"""\b(?:a|an|one)\s+(?P<head>village|town|settlement|city|hamlet)\s+
+    (?:(?:about|some|around|roughly|approximately|nearly|just|only)\s+)?
+    (?:(?P<number>\d+(?:[.,]\d+)?)\s*-?\s*(?P<unit>kilomet(?:er|re)s?|km|miles?|mi)\s+)?
+    (?P<direction>(?:north|south)?-?(?:east|west)?|north|south)\s+(?:of|from)\s+(?:the\s+)?""",
+    re.IGNORECASE | re.VERBOSE)
+ASSUMED_KM = 10.0  # "a town south of Mariupol": how far is not said
+
+
+def unnamed_places(mentions: list[Mention], places: list[Place | None]) -> list[tuple[Mention, Place]]:
+    """Places the text describes but does not name ("a town 20 km south of
+    Mariupol"), put where the phrase says relative to the named place and
+    marked approximate. `places` are the mentions' resolved places."""
+    found = []
+    for reference, place in zip(mentions, places):
+        if place is None:
+            continue
+        before = reference.sentence[:reference.start - reference.sentence_start]
+        match = None
+        for match in _UNNAMED.finditer(before):
+            pass
+        if match is None or match.end() != len(before) or _direction(match["direction"]) is None:
+            continue
+        bearing = _direction(match["direction"])
+        km = (float(match["number"].replace(",", ".")) * KM_PER_UNIT[match["unit"].lower()]
+              if match["number"] else ASSUMED_KM)
+        point = distance(kilometers=km).destination((place.lat, place.lon), bearing)
+        start = reference.sentence_start + match.start()
+        text = reference.sentence[match.start():reference.end - reference.sentence_start]
+        head = match["head"].lower()
+        mention = Mention(doc_id=reference.doc_id, text=text, start=start, end=reference.end,
+                          sentence=reference.sentence, sentence_start=reference.sentence_start,
+                          label="DISTANCE", name=text, designator="approximate")
+        found.append((mention, Place(
+            id=f"approx:{place.id}:{match['direction'].lower()}:{km:g}",
+            name=f"{head} {' '.join(text.split()[2:])}".strip(),
+            lat=round(point.latitude, 5), lon=round(point.longitude, 5),
+            feature_class="P", feature_code="APPROX", country=place.country,
+            admin1=place.admin1, population=0)))
+    return found

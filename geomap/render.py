@@ -37,6 +37,8 @@ STYLES = {
     "area": {"colour": "#e67e22", "radius": 18, "weight": 1, "fill_opacity": 0.15, "dash": "4 4"},
     "water": {"colour": "#2471a3", "radius": 18, "weight": 1, "fill_opacity": 0.15, "dash": "4 4"},
     "geocoded": {"colour": "#17a589", "radius": 5, "weight": 2, "fill_opacity": 0.4, "dash": "3 3"},
+    "approximate": {"colour": "#b7950b", "radius": 9, "weight": 2, "fill_opacity": 0.25,
+                    "dash": "2 4"},
 }
 
 # Leaflet 1.9.3 as released, from the XStatic-Leaflet wheel; checked so that a
@@ -84,8 +86,8 @@ def script_safe_json(value: object) -> str:
 
 
 def style_of(group: PlaceIncidents) -> str:
-    if group.source == "geocoder":
-        return "geocoded"
+    if group.source in ("geocoder", "approximate"):
+        return "geocoded" if group.source == "geocoder" else "approximate"
     kind = group.place.kind
     if kind == "water":
         return "water"

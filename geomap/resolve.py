@@ -20,7 +20,7 @@ from geopy.distance import distance
 from geomap.gazetteer import Gazetteer, Place, name_similarity, normalize
 from geomap.geocode import Geocoder
 from geomap.mentions import Mention
-from geomap.phrases import RelativePosition, relative_positions
+from geomap.phrases import RelativePosition, relative_positions, unnamed_places
 
 # Facility designators -> the GeoNames feature codes they can mean.
 FACILITY_CODES = {
@@ -58,6 +58,7 @@ THEATRES = [
         "Kharkiv Oblast", "Zaporizhzhia Oblast", "Kherson Oblast", "Mykolaiv Oblast",
         "Sumy Oblast", "Chernihiv Oblast", "Kyiv Oblast", "Dnipropetrovsk Oblast"}),
 ]
+APPROXIMATE_SCORE = 0.3
 THEATRE_BONUS = 0.7
 FRONT_BONUS = 0.5  # for a village on the front line of the day, falling to 0 at FRONT_KM
 FRONT_KM = 40.0
@@ -409,7 +410,16 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
             mention=mention, place=top.place, score=round(confidence, 3),
             reason=reason, source="gazetteer", candidates=tuple(ranked),
         ))
+    for mention, place in unnamed_places(mentions, [r.place for r in resolutions]):
+        resolutions.append(Resolution(mention, place, APPROXIMATE_SCORE,
+                                      f"unnamed; placed by '{mention.text}' (approximate)",
+                                      "approximate"))
     return resolutions
+
+
+def toponyms(resolutions: list[Resolution]) -> list[Resolution]:
+    """The resolutions of place names proper, without approximate unnamed places."""
+    return [r for r in resolutions if r.source != "approximate"]
 
 
 def _fallback(mention: Mention, geocoder: Geocoder | None) -> Resolution:

@@ -133,3 +133,16 @@ def test_war_zone_of_the_day_decides_between_namesakes_without_other_clues(pick)
 def test_a_village_near_a_named_town(pick):
     izium = pick("Russian troops shelled a village near Izium.", "Izium").place
     assert (izium.name, izium.admin1) == ("Izium", "Kharkiv Oblast")
+
+
+def test_unnamed_places_are_placed_by_their_distance_phrase_and_marked_approximate(places, nlp):
+    text = "Shelling hit a village 20 km north of Kherson on Sunday."
+    document = Document(id="t", text=text)
+    found = mentions.mentions_in(document, nlp(text), places)
+    resolutions = resolve.resolve_document(found, places)
+    (approximate,) = [r for r in resolutions if r.source == "approximate"]
+    assert approximate.mention.text == "a village 20 km north of Kherson"
+    assert approximate.place.feature_code == "APPROX" and "approximate" in approximate.reason
+    assert abs(distance((46.63695, 32.61458), (approximate.place.lat, approximate.place.lon)).km - 20) < 0.5
+    assert approximate.place.lat > 46.63695  # north
+    assert [r.mention.text for r in resolve.toponyms(resolutions)] == ["Kherson"]

@@ -52,6 +52,7 @@ var geomap = (function () {
     box.appendChild(el("div", "geomap-place", place.name));
     var where = [place.kind, place.admin1, place.country].filter(Boolean).join(", ");
     if (place.located_by === "geocoder") where += " · located by the fallback geocoder";
+    if (place.located_by === "approximate") where += " · approximate position, not named in the text";
     box.appendChild(el("div", "geomap-where", where));
     var list = el("ol", "geomap-incidents");
     place.incidents.forEach(function (incident) {
