@@ -233,15 +233,25 @@ class Found:
 
 def _found(name: Span, label: str) -> Found:
     doc = name.doc
+    # A gazetteer name may carry its designator already ("Kherson region").
+    for start in range(name.start + 1, name.end):
+        n, designator = _designator_at(doc, start, DESIGNATORS)
+        if start + n == name.end:
+            bare = doc[name.start:start]
+            return Found(name, bare, label, designator, _after_article(bare, name))
     n, designator = _designator_at(doc, name.end, DESIGNATORS)
     span = doc[name.start:name.end + n] if n else name
     if not designator:
         designator = _designator_at(doc, name.end, TELLING_WORDS)[1] or _coordinated_designator(name)
-    # "the Dnipro" (the name heads the phrase), not "the Kharkiv counteroffensive".
+    return Found(span, name, label, designator, _after_article(name, span))
+
+
+def _after_article(name: Span, span: Span) -> bool:
+    """'the Dnipro' (the name heads the phrase), not 'the Kharkiv counteroffensive'."""
+    doc = name.doc
     following = doc[span.end] if span.end < len(doc) else None
-    after_article = (name.start > 0 and doc[name.start - 1].lower_ == "the"
-                     and (following is None or following.tag_ not in ("NN", "NNS", "NNP", "NNPS", "POS")))
-    return Found(span, name, label, designator, after_article)
+    return (name.start > 0 and doc[name.start - 1].lower_ == "the"
+            and (following is None or following.tag_ not in ("NN", "NNS", "NNP", "NNPS", "POS")))
 
 
 def _followed_by_organisation(span: Span) -> bool:

@@ -64,6 +64,7 @@ FRONT_BONUS = 0.5  # for a village on the front line of the day, falling to 0 at
 FRONT_KM = 40.0
 KM_PER_DEGREE = 111.2
 OTHER_NAME_PENALTY = -1.2
+FEW_NAMESAKES = 3
 SPATIAL_BONUS = 0.4  # for the candidate nearest a place the document is surely about
 NEAR_KM = 150.0
 CONTEXT_BONUS = 0.5
@@ -327,6 +328,7 @@ def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[
     # alias table's "Artemovsk" for Bakhmut.
     best_similarity = max((similarities[p.id] for p in places
                            if p.country == "UA" and p.kind == "settlement"), default=0.0)
+    namesakes = sum(1 for p in places if p.kind == "settlement" and similarities[p.id] == 1.0)
     # The context priors choose among namesakes of one kind: a city's being in
     # the war zone says nothing about whether "the Dnipro" is the river.
     kinds = Counter(place.kind for place in places)
@@ -364,10 +366,12 @@ def rank(mention: Mention, places: list[Place], context: Counter, anchors: list[
             factors.append((f"main name close to the text ({place.name})",
                             round(MAIN_NAME_BONUS * similarity ** 2, 4)))
         elif best_similarity >= 0.8 and place.kind == "settlement" and (
-                place.country != "UA" or place.population >= MAJOR_CITY_POPULATION):
+                place.country != "UA" or place.population >= MAJOR_CITY_POPULATION
+                or namesakes > FEW_NAMESAKES):
             # Found only by a foreign or old name (Frunze -> Bishkek, Aleksandrovka
             # -> Donetsk) while villages carry the written name as their own. Towns
-            # renamed in 2016 keep their old names in news, so they are spared.
+            # renamed in 2016 keep their old names in news, so they are spared,
+            # unless the name is borne by many villages (Ivanivka).
             factors.append(("known by another name", OTHER_NAME_PENALTY))
         score = prior(place) + sum(value for _name, value in factors)
         ranked.append(Candidate(place, round(score, 4), tuple(factors)))

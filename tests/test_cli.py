@@ -161,3 +161,25 @@ def test_python_dash_m_and_console_script_work_from_any_directory(tmp_path):
     script = Path(sys.executable).parent / "geomap"  # installed beside the interpreter
     run = subprocess.run([str(script), "--help"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0 and "build" in run.stdout and "extract" in run.stdout
+
+
+def test_explain_shows_candidates_scores_and_the_reason():
+    result = CliRunner().invoke(main, ["explain", "Shelling hit Ivanivka in the Kherson region.",
+                                       "--candidates", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Ivanivka  (chars 13-21")
+    assert lines[1].startswith("  -> Ivanivka (settlement; Kherson Oblast)")
+    assert "oblast context: Kherson Oblast" in lines[1]
+    assert lines[2].strip().startswith("1.") and "prior" in lines[2] and "+0.55" in lines[2]
+    assert lines[4].strip().startswith("... ") and "more candidates" in lines[4]
+    assert any(line.startswith("Kherson region [region]") for line in lines)
+
+
+def test_extract_explain_adds_candidates_to_each_record(tmp_path):
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Sirens sounded in Kyiv."}) + "\n")
+    result = CliRunner().invoke(main, ["extract", str(source), "--explain"])
+    record = json.loads(result.stdout.splitlines()[0])
+    assert record["candidates"][0]["id"] == 703448
+    assert record["candidates"][0]["factors"] == {"main name as written": 0.3}

@@ -68,6 +68,7 @@ def test_spatial_coherence_with_the_places_the_text_is_about(pick):
 @pytest.mark.parametrize("spelling, geonameid", [
     ("Kharkov", 706483), ("Nikolaev", 700569), ("Artyomovsk", 713174), ("Energodar", 709276),
     ("Gorlovka", 707753), ("Krasnoarmiisk", 704422), ("Dnipropetrovsk", 709930),
+    ("Kirovohrad", 705812), ("Artemivsk", 713174),
 ])
 def test_russian_based_and_old_spellings(pick, spelling, geonameid):
     resolution = pick(f"Explosions were reported in {spelling} overnight.", spelling)
@@ -146,3 +147,9 @@ def test_unnamed_places_are_placed_by_their_distance_phrase_and_marked_approxima
     assert abs(distance((46.63695, 32.61458), (approximate.place.lat, approximate.place.lon)).km - 20) < 0.5
     assert approximate.place.lat > 46.63695  # north
     assert [r.mention.text for r in resolve.toponyms(resolutions)] == ["Kherson"]
+
+
+@pytest.mark.parametrize("old_name, new_name", [("Novomoskovsk", "Samar"),
+                                                ("Krasnohrad", "Berestyn")])
+def test_the_2024_renamings(pick, old_name, new_name):
+    assert pick(f"Drones attacked {old_name} at night.", old_name).place.name == new_name
