@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: map test gazetteer gazetteer-check clean
+.PHONY: map test gazetteer gazetteer-check basemap basemap-check clean
 
 map: $(VENV)/.installed
 	$(BIN)/geomap build seeds/
@@ -27,6 +27,15 @@ gazetteer: $(VENV)/.installed
 # Check that the committed gazetteer is exactly what the build script makes.
 gazetteer-check: gazetteer
 	git diff --exit-code --stat -- gazetteer/
+
+# Rebuild the offline basemap from the boundary files.
+basemap: $(VENV)/.installed
+	$(BIN)/python basemap/build.py --adm1 $(SHARED)/data/basemap/ukraine_adm1.geojson \
+		--adm0 $(SHARED)/data/basemap/ukraine_adm0.geojson \
+		--countries $(SHARED)/data/basemap/region_countries.geojson
+
+basemap-check: basemap
+	git diff --exit-code --stat -- geomap/data/basemap.json
 
 clean:
 	rm -rf $(VENV) output/*.html output/*.geojson

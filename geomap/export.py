@@ -42,9 +42,13 @@ def geojson(groups: list[PlaceIncidents]) -> dict:
                 "located_by": group.source,
                 "incident_count": len(group.incidents),
                 "incidents": [
-                    {"sentence": i.sentence, "names": list(i.names), "doc": i.doc_id,
-                     "title": i.title, "source": i.source, "date": i.date or None,
-                     "link": i.link}
+                    {"type": i.type, "types": list(i.types), "date": i.date or None,
+                     "date_source": i.date_source or None, "counts": i.counts,
+                     "reports": [
+                         {"sentence": r.sentence, "names": list(r.names), "doc": r.doc_id,
+                          "title": r.title, "source": r.source, "date": r.doc_date or None,
+                          "link": r.link}
+                         for r in i.reports]}
                     for i in group.incidents
                 ],
             },

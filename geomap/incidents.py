@@ -1,7 +1,17 @@
-"""Incidents: sentences that mention a place, with their document's metadata, by place."""
+"""Incidents: sentences that mention a place become typed, dated incidents, by place.
+
+Types come from lemma phrase patterns over the sentence (INCIDENT_TYPES,
+documented in the README); the numbers of killed, injured and evacuated from
+the words around those verbs; the date from the sentence when it says one,
+else relative words or a weekday read against the document's date, else the
+document's date. Reports of the same incident (same place, type and date) by
+several articles become one incident with all its sources.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -11,23 +21,99 @@ from geomap.resolve import Resolution
 
 SAFE_URL_SCHEMES = ("http://", "https://")
 
+# The vocabulary of incident types, each with the lemma phrases that signal it.
+INCIDENT_TYPES: dict[str, list[str]] = {
+    "attack": ["shell", "shelling", "missile", "airstrike", "air strike", "strike", "drone",
+               "explosion", "explode", "blast", "bomb", "bombing", "rocket", "artillery",
+               "attack", "barrage", "mortar", "sniper", "grenade", "fire on", "open fire",
+               "glide bomb", "kamikaze", "hit", "pound", "air raid", "fire rocket",
+               "fire missile", "bombard", "bombardment", "firing position"],
+    "casualties": ["kill", "wound", "injure", "dead", "death", "die", "casualty", "victim",
+                   "body", "fatality", "hurt", "death toll", "toll"],
+    "damage": ["damage", "destroy", "blaze", "ruin", "collapse", "burn", "rubble", "debris",
+               "catch fire", "catch on fire", "on fire", "fire break out", "wreck", "raze"],
+    "humanitarian": ["evacuate", "evacuation", "evacuee", "refugee", "hostage", "aid",
+                     "humanitarian", "corridor", "displace", "shelter", "flee", "medic",
+                     "rescue", "deport", "detain", "abduct"],
+    "infrastructure": ["power", "electricity", "blackout", "power outage", "outage", "water",
+                       "heat", "heating", "gas", "communication", "internet", "grid",
+                       "substation", "power plant", "nuclear plant", "railway", "rail",
+                       "bridge", "dam", "port", "infrastructure", "energy", "grain",
+                       "mobile network"],
+    "military": ["advance", "capture", "counteroffensive", "counterattack", "counter-attack",
+                 "occupy", "occupation", "occupier", "offensive", "retreat", "withdraw",
+                 "liberate", "seize", "battle", "fighting", "clash", "encircle", "siege",
+                 "besiege", "troop", "soldier", "military base", "army", "take control",
+                 "recapture", "repel", "assault", "front line"],
+    "diplomacy": ["talk", "negotiation", "negotiate", "negotiator", "meeting", "summit",
+                  "agreement", "ceasefire", "peace", "diplomat", "diplomatic", "sanction",
+                  "treaty", "deal", "neutral status", "security guarantee", "compromise",
+                  "foreign minister", "envoy"],
+}
+OTHER = "other"
+TYPE_WEIGHT = {"attack": 3, "casualties": 3}
+_PATTERNS = {kind: [tuple(phrase.split()) for phrase in phrases]
+             for kind, phrases in INCIDENT_TYPES.items()}
+
+COUNT_LEMMAS = {"killed": {"kill", "dead", "die", "death"},
+                "injured": {"injure", "wound", "hurt"},
+                "evacuated": {"evacuate", "rescue"}}
+NUMBER_WORDS = {word: n for n, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+                     "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12})
+COUNT_WINDOW = 8  # words between a number and its verb
+
+MONTHS = {name: number for number, name in enumerate(
+    "january february march april may june july august september october november december"
+    .split(), start=1)}
+MONTHS.update({name[:3]: number for name, number in list(MONTHS.items())})
+MONTHS["sept"] = 9
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_EXPLICIT_DATES = [
+    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
+               re.IGNORECASE),
+    re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
+               re.IGNORECASE),
+    re.compile(r"\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b"),
+]
+RELATIVE_DAYS = {("yesterday",): -1, ("last", "night"): -1, ("today",): 0, ("tonight",): 0,
+                 ("overnight",): 0, ("this", "morning"): 0, ("this", "evening"): 0}
+
 
 @dataclass(frozen=True)
-class Incident:
+class Report:
+    """One article's sentence about an incident."""
+
     sentence: str
     names: tuple[str, ...]  # the surface forms of the place in the sentence
     doc_id: str
     title: str
     source: str
-    date: str
+    doc_date: str
     link: str  # the article's http(s) URL, else the file it came from
     sentence_start: int
 
 
 @dataclass
+class Incident:
+    types: tuple[str, ...]  # most telling first; ("other",) when nothing matched
+    date: str  # YYYY-MM-DD or ""
+    date_source: str  # "sentence", "weekday", "relative", "document" or ""
+    counts: dict[str, int]  # killed / injured / evacuated, when stated
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def type(self) -> str:
+        return self.types[0]
+
+
+@dataclass
 class PlaceIncidents:
     place: Place
-    source: str  # "gazetteer" or "geocoder"
+    source: str  # "gazetteer", "geocoder" or "approximate"
     incidents: list[Incident] = field(default_factory=list)
 
 
@@ -42,10 +128,95 @@ def link_for(document: Document) -> str:
     return document.path or document.id
 
 
+def incident_types(words: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The types whose lemma phrases occur in the sentence, most matches first."""
+    lemmas = [lemma for _text, lemma in words]
+    hits = {}
+    for kind, patterns in _PATTERNS.items():
+        count = sum(1 for pattern in patterns for i in range(len(lemmas) - len(pattern) + 1)
+                    if tuple(lemmas[i:i + len(pattern)]) == pattern)
+        if count:
+            hits[kind] = count
+    # What happened weighs more than what it touched: "shelling ... without
+    # heating, power or water" is an attack first.
+    ordered = sorted(hits, key=lambda kind: (-hits[kind] * TYPE_WEIGHT.get(kind, 1),
+                                             list(INCIDENT_TYPES).index(kind)))
+    return tuple(ordered) or (OTHER,)
+
+
+def _number(text: str) -> int | None:
+    if text in NUMBER_WORDS:
+        return NUMBER_WORDS[text]
+    digits = text.replace(",", "")
+    if digits.isdigit():
+        value = int(digits)
+        return None if 1900 <= value <= 2100 else value  # a year, not a count
+    return None
+
+
+def incident_counts(words: tuple[tuple[str, str], ...]) -> dict[str, int]:
+    """'at least 500 residents ... have been killed' -> {'killed': 500}."""
+    counts: dict[str, int] = {}
+    for i, (_text, lemma) in enumerate(words):
+        for what, lemmas in COUNT_LEMMAS.items():
+            if lemma not in lemmas or what in counts:
+                continue
+            before = [_number(text) for text, _l in words[max(0, i - COUNT_WINDOW):i]]
+            before = [n for n in before if n is not None]
+            after = [_number(text) for text, _l in words[i + 1:i + 3]]
+            after = [n for n in after if n is not None]
+            if after and lemma in ("kill", "injure", "wound", "evacuate"):
+                counts[what] = after[0]  # "killing 14", "evacuated 300 people"
+            elif before:
+                counts[what] = before[-1]
+    return counts
+
+
+def _parse_explicit(match: re.Match, reference: dt.date | None) -> dt.date | None:
+    try:
+        if match.groupdict().get("iso"):
+            return dt.date.fromisoformat(match["iso"])
+        month, day = MONTHS[match["month"].lower()], int(match["day"])
+        if match["year"]:
+            return dt.date(int(match["year"]), month, day)
+        if reference is None:
+            return None
+        date = dt.date(reference.year, month, day)
+        # "March 15" in an article of January: last year's.
+        return date.replace(year=reference.year - 1) if date > reference + dt.timedelta(days=7) else date
+    except ValueError:
+        return None
+
+
+def incident_date(sentence: str, words: tuple[tuple[str, str], ...], doc_date: str) -> tuple[str, str]:
+    """(date, where it came from): the sentence's own date, else a weekday or
+    relative word read against the document's date, else the document's date."""
+    reference = dt.date.fromisoformat(doc_date) if doc_date else None
+    for pattern in _EXPLICIT_DATES:
+        for match in pattern.finditer(sentence):
+            date = _parse_explicit(match, reference)
+            if date is not None:
+                return date.isoformat(), "sentence"
+    if reference is None:
+        return "", ""
+    texts = [text for text, _lemma in words]
+    for phrase, offset in RELATIVE_DAYS.items():
+        if any(tuple(texts[i:i + len(phrase)]) == phrase for i in range(len(texts))):
+            return (reference + dt.timedelta(days=offset)).isoformat(), "relative"
+    for text in texts:
+        if text in WEEKDAYS:
+            # News tells of the past: the last such day on or before the article's date.
+            back = (reference.weekday() - WEEKDAYS.index(text)) % 7
+            return (reference - dt.timedelta(days=back)).isoformat(), "weekday"
+    return doc_date, "document"
+
+
 def collect_incidents(resolved: Iterable[tuple[Document, list[Resolution]]]) -> list[PlaceIncidents]:
-    """Group mentioning sentences by place; one incident per place and sentence."""
+    """Typed, dated incidents grouped by place; one report per place and sentence,
+    one incident per place, type and date across articles."""
     by_place: dict[object, PlaceIncidents] = {}
-    by_key: dict[tuple, Incident] = {}
+    by_report: dict[tuple, Report] = {}
+    by_incident: dict[tuple, Incident] = {}
     for document, resolutions in resolved:
         for resolution in resolutions:
             place = resolution.place
@@ -53,26 +224,47 @@ def collect_incidents(resolved: Iterable[tuple[Document, list[Resolution]]]) -> 
                 continue
             mention = resolution.mention
             group = by_place.setdefault(place.id, PlaceIncidents(place, resolution.source))
-            key = (place.id, document.id, mention.sentence_start)
-            existing = by_key.get(key)
-            if existing is not None:
-                if mention.text not in existing.names:
-                    updated = Incident(**{**existing.__dict__, "names": existing.names + (mention.text,)})
-                    group.incidents[group.incidents.index(existing)] = updated
-                    by_key[key] = updated
+            report_key = (place.id, document.id, mention.sentence_start)
+            if report_key in by_report:
+                report = by_report[report_key]
+                if mention.text not in report.names:
+                    _add_name(group, report, mention.text, by_report, report_key)
                 continue
-            incident = Incident(
-                sentence=mention.sentence, names=(mention.text,), doc_id=document.id,
-                title=document.title, source=document.source, date=document.date,
-                link=link_for(document), sentence_start=mention.sentence_start,
-            )
-            group.incidents.append(incident)
-            by_key[key] = incident
+            types = incident_types(mention.sentence_words)
+            date, date_source = incident_date(mention.sentence, mention.sentence_words,
+                                              document.date)
+            report = Report(sentence=mention.sentence, names=(mention.text,), doc_id=document.id,
+                            title=document.title, source=document.source,
+                            doc_date=document.date, link=link_for(document),
+                            sentence_start=mention.sentence_start)
+            by_report[report_key] = report
+            incident_key = (place.id, types[0], date, document.id if not date else "")
+            incident = by_incident.get(incident_key)
+            if incident is None or any(r.doc_id == document.id for r in incident.reports):
+                # Within one article, separate sentences stay separate incidents.
+                incident = Incident(types, date, date_source,
+                                    incident_counts(mention.sentence_words))
+                group.incidents.append(incident)
+                by_incident[incident_key] = incident
+            else:
+                incident.types = tuple(dict.fromkeys(incident.types + types))
+                for what, n in incident_counts(mention.sentence_words).items():
+                    incident.counts[what] = max(n, incident.counts.get(what, 0))
+            incident.reports.append(report)
     groups = sorted(by_place.values(), key=lambda g: (g.place.name, str(g.place.id)))
     for group in groups:
         # Newest first; undated last; then in document and reading order.
-        group.incidents.sort(key=lambda i: (i.date == "", _reverse(i.date), i.doc_id, i.sentence_start))
+        group.incidents.sort(key=lambda i: (i.date == "", _reverse(i.date),
+                                            i.reports[0].doc_id, i.reports[0].sentence_start))
     return groups
+
+
+def _add_name(group: PlaceIncidents, report: Report, name: str, by_report: dict,
+              key: tuple) -> None:
+    updated = Report(**{**report.__dict__, "names": report.names + (name,)})
+    for incident in group.incidents:
+        incident.reports = [updated if r is report else r for r in incident.reports]
+    by_report[key] = updated
 
 
 def _reverse(date: str) -> tuple[int, ...]:

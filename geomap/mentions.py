@@ -93,16 +93,18 @@ class Mention:
     name: str = ""  # the bare name, without designator words ("Kharkiv" in "Kharkiv region")
     designator: str = ""  # region, district, river, plant, station, airport, ... or ""
     after_article: bool = False  # "the Dnipro": rivers and regions take the article
+    # The sentence's words as (lower-case text, lemma), for typing incidents.
+    sentence_words: tuple[tuple[str, str], ...] = ()
 
 
 @cache
 def load_pipeline(model: str = MODEL) -> Language:
-    """The spaCy pipeline: NER, tagger and a fast sentence splitter."""
+    """The spaCy pipeline: NER, tagger, lemmatizer and a fast sentence splitter."""
     import spacy
 
     # The statistical sentence recogniser is far cheaper than the parser and
-    # gives the same sentence spans on news prose; the lemmatizer is unused.
-    nlp = spacy.load(model, exclude=["parser", "lemmatizer"])
+    # gives the same sentence spans on news prose; lemmas type the incidents.
+    nlp = spacy.load(model, exclude=["parser"])
     nlp.enable_pipe("senter")
     # Headline digests join names with bare semicolons ("Torez;Torez"): split them.
     infixes = [*nlp.Defaults.infixes, r";"]
@@ -392,15 +394,20 @@ def sentence_bounds(text: str, start: int, end: int, mention_start: int) -> tupl
 
 def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer) -> list[Mention]:
     mentions = []
+    words_of: dict[tuple[int, int], tuple[tuple[str, str], ...]] = {}
     for found in find_place_spans(doc, gazetteer):
         span = found.span
         start, end = sentence_bounds(doc.text, span.sent.start_char, span.sent.end_char,
                                      span.start_char)
+        if (start, end) not in words_of:
+            words_of[(start, end)] = tuple(
+                (token.lower_, token.lemma_.lower()) for token in doc.char_span(
+                    start, end, alignment_mode="expand") if not token.is_space)
         mentions.append(Mention(
             doc_id=document.id, text=span.text, start=span.start_char, end=span.end_char,
             sentence=doc.text[start:end], sentence_start=start, label=found.label,
             name=found.name.text, designator=found.designator,
-            after_article=found.after_article,
+            after_article=found.after_article, sentence_words=words_of[(start, end)],
         ))
     return mentions
 

@@ -1,19 +1,23 @@
 """The map: one self-contained Folium/Leaflet HTML file that works offline.
 
-Folium builds the page and the Leaflet map; Leaflet itself is inlined from the
-XStatic-Leaflet package (PyPI) instead of linked from a CDN, so the file opens
-with no network. Places and incidents travel as one JSON blob that
-geomap/static/map.js turns into markers and popups with DOM text nodes: no
-article text is ever parsed as HTML.
+Folium builds the page and the Leaflet map. Leaflet and Leaflet.markercluster
+are inlined from the XStatic-Leaflet packages (PyPI) instead of linked from a
+CDN, and the page draws its own basemap (Ukraine, its oblasts, its
+neighbours), so the file opens with no network and makes no request; the
+OpenStreetMap tiles are a layer the user may switch on. Places and incidents
+travel as one JSON blob that geomap/static/map.js turns into markers, areas
+and popups with DOM text nodes: no article text is ever parsed as HTML.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -23,46 +27,55 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geomap.incidents import SAFE_URL_SCHEMES, PlaceIncidents
+from geomap.incidents import INCIDENT_TYPES, OTHER, SAFE_URL_SCHEMES, PlaceIncidents
 
 UKRAINE_CENTER = (48.6, 31.2)
-ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)')
+ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0); '
+               "boundaries: © OpenStreetMap contributors, geoBoundaries (ODbL), Natural Earth")
 
-# Region-level places cover an area: drawn as a wide translucent circle, not a pin.
+# Region-level places cover an area and are drawn as one (oblasts as their
+# outline), not as a pin pretending to be precise.
 AREA_KINDS = {"oblast", "raion", "water", "region"}
-STYLES = {
-    "settlement": {"colour": "#c0392b", "radius": 5, "weight": 2, "fill_opacity": 0.75},
-    "facility": {"colour": "#8e44ad", "radius": 5, "weight": 2, "fill_opacity": 0.75},
-    "other": {"colour": "#566573", "radius": 5, "weight": 2, "fill_opacity": 0.75},
-    "area": {"colour": "#e67e22", "radius": 18, "weight": 1, "fill_opacity": 0.15, "dash": "4 4"},
-    "water": {"colour": "#2471a3", "radius": 18, "weight": 1, "fill_opacity": 0.15, "dash": "4 4"},
-    "geocoded": {"colour": "#17a589", "radius": 5, "weight": 2, "fill_opacity": 0.4, "dash": "3 3"},
-    "approximate": {"colour": "#b7950b", "radius": 9, "weight": 2, "fill_opacity": 0.25,
-                    "dash": "2 4"},
+PLACE_STYLES = {"point": "a place", "area": "a region, drawn as its area",
+                "geocoded": "found by the fallback geocoder",
+                "approximate": "not named; approximate position"}
+# Incident types: colour and symbol (inline SVG drawn by map.js), legend label.
+TYPE_STYLES = {
+    "attack": {"colour": "#c0392b", "symbol": "burst", "label": "attack"},
+    "casualties": {"colour": "#6c3483", "symbol": "cross", "label": "casualties"},
+    "damage": {"colour": "#d35400", "symbol": "triangle", "label": "damage and fire"},
+    "humanitarian": {"colour": "#1e8449", "symbol": "plus", "label": "humanitarian"},
+    "infrastructure": {"colour": "#9a7d0a", "symbol": "bolt", "label": "infrastructure"},
+    "military": {"colour": "#34495e", "symbol": "square", "label": "military"},
+    "diplomacy": {"colour": "#2471a3", "symbol": "ring", "label": "diplomacy"},
+    OTHER: {"colour": "#7f8c8d", "symbol": "dot", "label": "other"},
+}
+assert list(TYPE_STYLES) == [*INCIDENT_TYPES, OTHER]
+
+# Leaflet 1.9.3 and Leaflet.markercluster 1.4.1 as released, from the
+# XStatic-Leaflet and XStatic-Leaflet-MarkerCluster wheels; checked, so that
+# a changed file can never slip into the maps unnoticed.
+ASSETS = {
+    ("leaflet", "leaflet.js"): "5819285cec137b229c94e1ee5ad73e8b6b84345a4367d60f75fe477fe0fb7b03",
+    ("leaflet", "leaflet.css"): "90b693d86392a4779c861b28cf307e7e59c3fb35328c4d8b95f58f814d38c722",
+    ("leaflet_markercluster", "leaflet.markercluster.js"):
+        "58be871df61f6c512464e15db0941e63b9491bf1396a2ae3bea6f39e0854cd1c",
+    ("leaflet_markercluster", "MarkerCluster.css"):
+        "614dea0a98ff3f4ead74f04918f6b1d1b9ba435c25b5fc23b21a394d1e3e4d87",
+    ("leaflet_markercluster", "MarkerCluster.Default.css"):
+        "61258232d98d64dc2a7b1e02130d67421bc5b9bda5994eef70228ff97570c170",
 }
 
-# Leaflet 1.9.3 as released, from the XStatic-Leaflet wheel; checked so that a
-# changed file can never slip into the maps unnoticed.
-LEAFLET_ASSETS = {
-    "leaflet.js": "5819285cec137b229c94e1ee5ad73e8b6b84345a4367d60f75fe477fe0fb7b03",
-    "leaflet.css": "90b693d86392a4779c861b28cf307e7e59c3fb35328c4d8b95f58f814d38c722",
-}
 
-
-def _leaflet_dir() -> Path:
-    import xstatic.pkg.leaflet
-
-    return Path(xstatic.pkg.leaflet.BASE_DIR)
-
-
-def _verified(path: Path) -> str:
-    data = path.read_bytes()
+def _asset(package: str, name: str) -> str:
+    base = Path(importlib.import_module(f"xstatic.pkg.{package}").BASE_DIR)
+    data = (base / name).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    expected = LEAFLET_ASSETS[path.name]
-    if digest != expected:
-        raise RuntimeError(f"{path}: unexpected content (sha256 {digest}); reinstall "
-                           "XStatic-Leaflet at the version pinned in pyproject.toml")
-    return data.decode("utf-8")
+    if digest != ASSETS[(package, name)]:
+        raise RuntimeError(f"{base / name}: unexpected content (sha256 {digest}); reinstall "
+                           "the XStatic packages at the versions pinned in pyproject.toml")
+    text = data.decode("utf-8")
+    return _inline_images(text, base) if name.endswith(".css") else text
 
 
 def _inline_images(css: str, base: Path) -> str:
@@ -74,8 +87,8 @@ def _inline_images(css: str, base: Path) -> str:
     return re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
 
 
-def _static(name: str) -> str:
-    return (resources.files("geomap") / "static" / name).read_text(encoding="utf-8")
+def _package_text(*parts: str) -> str:
+    return resources.files("geomap").joinpath(*parts).read_text(encoding="utf-8")
 
 
 def script_safe_json(value: object) -> str:
@@ -86,41 +99,53 @@ def script_safe_json(value: object) -> str:
 
 
 def style_of(group: PlaceIncidents) -> str:
-    if group.source in ("geocoder", "approximate"):
-        return "geocoded" if group.source == "geocoder" else "approximate"
-    kind = group.place.kind
-    if kind == "water":
-        return "water"
-    if kind in AREA_KINDS:
-        return "area"
-    return kind if kind in STYLES else "other"
+    if group.source == "geocoder":
+        return "geocoded"
+    if group.source == "approximate":
+        return "approximate"
+    return "area" if group.place.kind in AREA_KINDS else "point"
+
+
+def dominant_type(group: PlaceIncidents) -> str:
+    counts = Counter(incident.type for incident in group.incidents)
+    return min(counts, key=lambda kind: (-counts[kind], list(TYPE_STYLES).index(kind)))
 
 
 def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
-    """What map.js draws: places with incidents, and the documents they cite."""
+    """What map.js draws: places with their incidents, and the documents they cite."""
     doc_index: dict[tuple, int] = {}
     docs, places = [], []
     for group in groups:
         place, incidents = group.place, []
         for incident in group.incidents:
-            key = (incident.doc_id, incident.title, incident.source, incident.date, incident.link)
-            if key not in doc_index:
-                doc_index[key] = len(docs)
-                docs.append({"title": incident.title, "source": incident.source,
-                             "date": incident.date, "link": incident.link,
-                             "link_is_url": incident.link.lower().startswith(SAFE_URL_SCHEMES)})
-            incidents.append({"doc": doc_index[key], "sentence": incident.sentence,
-                              "names": list(incident.names)})
+            reports = []
+            for report in incident.reports:
+                key = (report.doc_id, report.title, report.source, report.doc_date, report.link)
+                if key not in doc_index:
+                    doc_index[key] = len(docs)
+                    docs.append({"title": report.title, "source": report.source,
+                                 "date": report.doc_date, "link": report.link,
+                                 "link_is_url": report.link.lower().startswith(SAFE_URL_SCHEMES)})
+                reports.append({"doc": doc_index[key], "sentence": report.sentence,
+                                "names": list(report.names)})
+            incidents.append({"types": list(incident.types), "date": incident.date,
+                              "date_source": incident.date_source, "counts": incident.counts,
+                              "reports": reports})
         places.append({"id": place.id, "name": place.name, "kind": place.kind,
                        "admin1": place.admin1, "country": place.country,
                        "lat": place.lat, "lon": place.lon, "located_by": group.source,
-                       "style": style_of(group), "incidents": incidents})
-    dates = sorted(d["date"] for d in docs if d["date"])
+                       "style": style_of(group), "type": dominant_type(group),
+                       "incidents": incidents})
+    dates = sorted(i["date"] for p in places for i in p["incidents"] if i["date"])
     return {
-        "places": places, "documents": docs, "styles": STYLES, "attribution": ATTRIBUTION,
+        "places": places, "documents": docs,
+        "sources": sorted({d["source"] or "unknown source" for d in docs}),
+        "types": TYPE_STYLES, "type_order": list(TYPE_STYLES),
+        "place_styles": PLACE_STYLES, "style_order": list(PLACE_STYLES),
+        "attribution": ATTRIBUTION,
         "summary": {"documents": documents, "places": len(places),
                     "incidents": sum(len(p["incidents"]) for p in places),
-                    "dates": f"{dates[0]} – {dates[-1]}" if dates else "undated"},
+                    "first": dates[0] if dates else "", "last": dates[-1] if dates else ""},
     }
 
 
@@ -132,7 +157,7 @@ class OfflineMap(folium.Map):
 
 
 class IncidentLayer(MacroElement):
-    """Inlines Leaflet, geomap's script and style, and the data; draws the places."""
+    """Inlines the libraries, geomap's script, style and data; draws everything."""
 
     _template = Template("""
 {% macro header(this, kwargs) %}
@@ -151,10 +176,15 @@ geomap.render({{ this._parent.get_name() }},
     def __init__(self, data: dict):
         super().__init__()
         self._name = "IncidentLayer"
-        leaflet = _leaflet_dir()
-        self.css = _inline_images(_verified(leaflet / "leaflet.css"), leaflet) + _static("map.css")
-        self.js = _verified(leaflet / "leaflet.js") + "\n" + _static("map.js")
-        self.data = script_safe_json(data)
+        self.css = "\n".join([_asset("leaflet", "leaflet.css"),
+                              _asset("leaflet_markercluster", "MarkerCluster.css"),
+                              _asset("leaflet_markercluster", "MarkerCluster.Default.css"),
+                              _package_text("static", "map.css")])
+        self.js = "\n".join([_asset("leaflet", "leaflet.js"),
+                             _asset("leaflet_markercluster", "leaflet.markercluster.js"),
+                             _package_text("static", "map.js")])
+        basemap = json.loads(_package_text("data", "basemap.json"))
+        self.data = script_safe_json({**data, "basemap": basemap})
 
     def render(self, **kwargs):
         figure = self.get_root()
@@ -179,7 +209,6 @@ def deterministic_ids() -> Iterator[None]:
 def render_map(groups: list[PlaceIncidents], documents: int) -> str:
     """The whole map page as HTML; the same input gives the same bytes."""
     with deterministic_ids():
-        fmap = OfflineMap(location=UKRAINE_CENTER, zoom_start=6, tiles="OpenStreetMap",
-                          control_scale=True)
+        fmap = OfflineMap(location=UKRAINE_CENTER, zoom_start=6, tiles=None, control_scale=True)
         IncidentLayer(map_data(groups, documents)).add_to(fmap)
         return fmap.get_root().render()

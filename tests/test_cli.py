@@ -66,14 +66,19 @@ def test_seed_map_has_exactly_the_expected_places(seed_build):
 def test_popups_carry_the_sentences_with_source_and_date(seed_build):
     _result, _html, geojson, _data = seed_build
     by_name = {f["properties"]["name"]: f["properties"] for f in geojson["features"]}
-    yavoriv = by_name["Yavoriv"]["incidents"]
-    assert len(yavoriv) == 1
-    assert "airstrike in a military base in Yavoriv" in yavoriv[0]["sentence"]
-    assert (yavoriv[0]["source"], yavoriv[0]["date"]) == ("NewsNation", "2022-03-16")
-    assert yavoriv[0]["link"].endswith("seeds/000_fc6a60b7b5624fe4.txt")
+    (yavoriv,) = by_name["Yavoriv"]["incidents"]
+    (report,) = yavoriv["reports"]
+    assert "airstrike in a military base in Yavoriv" in report["sentence"]
+    assert (report["source"], report["date"]) == ("NewsNation", "2022-03-16")
+    assert report["link"].endswith("seeds/000_fc6a60b7b5624fe4.txt")
+    # "... killed during an airstrike ... Tuesday, March 15, 2022."
+    assert (yavoriv["date"], yavoriv["date_source"]) == ("2022-03-15", "sentence")
+    assert {"attack", "casualties"} <= set(yavoriv["types"])
     chernihiv = by_name["Chernihiv"]["incidents"]
-    assert chernihiv[0]["doc"].endswith("003_6d2a1ba5d47be7a6.txt")
+    assert chernihiv[0]["reports"][0]["doc"].endswith("003_6d2a1ba5d47be7a6.txt")
     assert chernihiv[0]["date"] is None  # the second seed has no date header
+    mariupol_types = {i["type"] for i in by_name["Mariupol"]["incidents"]}
+    assert {"attack", "humanitarian"} <= mariupol_types
 
 
 def test_geojson_is_an_rfc7946_feature_collection(seed_build):

@@ -1,6 +1,10 @@
+import pytest
+
+from geomap import mentions as mentions_stage
 from geomap.documents import Document
 from geomap.gazetteer import Place
-from geomap.incidents import collect_incidents, link_for
+from geomap.incidents import (collect_incidents, incident_counts, incident_date, incident_types,
+                              link_for)
 from geomap.mentions import Mention
 from geomap.resolve import Resolution
 
@@ -8,35 +12,106 @@ KYIV = Place(703448, "Kyiv", 50.45466, 30.5238, "P", "PPLC", "UA", "Kyiv City", 
 UKRAINE = Place(690791, "Ukraine", 50.45466, 30.5238, "A", "PCLI", "UA", "", 40000000)
 
 
-def resolution(document, text, start, sentence, sentence_start, place):
-    mention = Mention(document.id, text, start, start + len(text), sentence, sentence_start, "GPE")
+@pytest.fixture(scope="module")
+def words(nlp):
+    """A sentence -> its (text, lemma) words, as the mentions stage gives them."""
+    return lambda sentence: tuple((t.lower_, t.lemma_.lower()) for t in nlp(sentence)
+                                  if not t.is_space)
+
+
+@pytest.mark.parametrize("sentence, types", [
+    ("Russian artillery shelled the city overnight.", ("attack",)),
+    ("Two civilians were killed and five wounded.", ("casualties",)),
+    ("The apartment building caught fire and was destroyed.", ("damage",)),
+    ("Thousands of residents were evacuated through a humanitarian corridor.", ("humanitarian",)),
+    ("The strike cut electricity and water to 40,000 homes.", ("attack", "infrastructure")),
+    ("About 20,000 people escaped, but many remain trapped by Russian shelling, many without "
+     "heating, power, or running water.", ("attack", "infrastructure")),
+    ("Russian forces have fired on humanitarian convoys.", ("attack", "humanitarian")),
+    ("Ukrainian troops launched a counteroffensive and recaptured the village.", ("military",)),
+    ("The delegations held talks on a ceasefire in Istanbul.", ("diplomacy",)),
+    ("The mayor opened a new library.", ("other",)),
+])
+def test_types_come_from_lemma_phrases(words, sentence, types):
+    assert incident_types(words(sentence))[:len(types)] == types
+
+
+@pytest.mark.parametrize("sentence, counts", [
+    ("At least 500 residents of Mariupol have been killed, officials said.", {"killed": 500}),
+    ("A missile strike killed 14 people and injured 30 in Vinnytsia.",
+     {"killed": 14, "injured": 30}),
+    ("Three people died and eleven were wounded.", {"killed": 3, "injured": 11}),
+    ("More than 4,000 people were evacuated on Tuesday.", {"evacuated": 4000}),
+    ("The attack in 2022 killed civilians.", {}),
+])
+def test_numbers_that_matter(words, sentence, counts):
+    assert incident_counts(words(sentence)) == counts
+
+
+@pytest.mark.parametrize("sentence, doc_date, expected", [
+    ("Firefighters work at the scene in Kyiv, Ukraine, Tuesday, March 15, 2022.", "2022-03-16",
+     ("2022-03-15", "sentence")),
+    ("The shelling began on March 2.", "2022-03-16", ("2022-03-02", "sentence")),
+    ("Explosions were heard in Kyiv on Tuesday.", "2022-03-16", ("2022-03-15", "weekday")),
+    ("Drones attacked the city overnight.", "2022-03-16", ("2022-03-16", "relative")),
+    ("Two were killed yesterday.", "2022-03-16", ("2022-03-15", "relative")),
+    ("Sirens sounded in the city.", "2022-03-16", ("2022-03-16", "document")),
+    ("Sirens sounded on Monday.", "", ("", "")),
+    ("The battle of 12 January 2015 was the fiercest.", "2016-01-01", ("2015-01-12", "sentence")),
+])
+def test_dates_from_the_sentence_or_the_document(words, sentence, doc_date, expected):
+    assert incident_date(sentence, words(sentence), doc_date) == expected
+
+
+def resolution(document, text, start, sentence, sentence_start, place, sentence_words=()):
+    mention = Mention(document.id, text, start, start + len(text), sentence, sentence_start, "GPE",
+                      sentence_words=sentence_words)
     return Resolution(mention, place, 1.0, "only candidate", "gazetteer")
 
 
-def test_sentences_are_grouped_by_place_newest_first_once_per_sentence():
+def test_incidents_grouped_by_place_newest_first_once_per_sentence(words):
     old = Document("old", "Kyiv was shelled. Kyiv and Kiev burned.", title="Old", source="AP",
                    date="2022-03-01", path="old.txt")
     new = Document("new", "Sirens in Kyiv.", title="New", source="Reuters", date="2022-03-15",
                    url="https://example.org/new")
     undated = Document("undated", "Kyiv again.", path="undated.txt")
     resolved = [
-        (old, [resolution(old, "Kyiv", 0, "Kyiv was shelled.", 0, KYIV),
-               resolution(old, "Kyiv", 18, "Kyiv and Kiev burned.", 18, KYIV),
-               resolution(old, "Kiev", 27, "Kyiv and Kiev burned.", 18, KYIV)]),
-        (new, [resolution(new, "Kyiv", 10, "Sirens in Kyiv.", 0, KYIV)]),
+        (old, [resolution(old, "Kyiv", 0, "Kyiv was shelled.", 0, KYIV, words("Kyiv was shelled.")),
+               resolution(old, "Kyiv", 18, "Kyiv and Kiev burned.", 18, KYIV,
+                          words("Kyiv and Kiev burned.")),
+               resolution(old, "Kiev", 27, "Kyiv and Kiev burned.", 18, KYIV,
+                          words("Kyiv and Kiev burned."))]),
+        (new, [resolution(new, "Kyiv", 10, "Sirens in Kyiv.", 0, KYIV, words("Sirens in Kyiv."))]),
         (undated, [resolution(undated, "Kyiv", 0, "Kyiv again.", 0, KYIV)]),
     ]
     (group,) = collect_incidents(resolved)
     assert group.place == KYIV
-    assert [(i.sentence, i.date, i.source) for i in group.incidents] == [
-        ("Sirens in Kyiv.", "2022-03-15", "Reuters"),
-        ("Kyiv was shelled.", "2022-03-01", "AP"),
-        ("Kyiv and Kiev burned.", "2022-03-01", "AP"),
-        ("Kyiv again.", "", ""),
+    summary = [(i.reports[0].sentence, i.date, i.type, i.reports[0].source) for i in group.incidents]
+    assert summary == [
+        ("Sirens in Kyiv.", "2022-03-15", "other", "Reuters"),
+        ("Kyiv was shelled.", "2022-03-01", "attack", "AP"),
+        ("Kyiv and Kiev burned.", "2022-03-01", "damage", "AP"),
+        ("Kyiv again.", "", "other", ""),
     ]
-    assert group.incidents[2].names == ("Kyiv", "Kiev")
-    assert [i.link for i in group.incidents] == [
+    assert group.incidents[2].reports[0].names == ("Kyiv", "Kiev")
+    assert [i.reports[0].link for i in group.incidents] == [
         "https://example.org/new", "old.txt", "old.txt", "undated.txt"]
+
+
+def test_the_same_incident_from_several_articles_is_shown_once_with_all_sources(words):
+    sentences = {"ap": "Russian missiles hit Kyiv on Tuesday, killing two.",
+                 "bbc": "Two people were killed when missiles struck Kyiv on Tuesday.",
+                 "later": "Missiles hit Kyiv again on Thursday."}
+    resolved = []
+    for source, sentence in sentences.items():
+        document = Document(source, sentence, source=source.upper(), date="2022-03-17")
+        start = sentence.index("Kyiv")
+        resolved.append((document, [resolution(document, "Kyiv", start, sentence, 0, KYIV,
+                                               words(sentence))]))
+    (group,) = collect_incidents(resolved)
+    assert [(i.date, [r.source for r in i.reports]) for i in group.incidents] == [
+        ("2022-03-17", ["LATER"]), ("2022-03-15", ["AP", "BBC"])]
+    assert group.incidents[1].counts == {"killed": 2}
 
 
 def test_countries_and_unresolved_mentions_get_no_marker():
@@ -50,3 +125,10 @@ def test_links_only_for_web_urls():
     assert link_for(Document("d", "t", url="javascript:alert(1)", path="a.txt")) == "a.txt"
     assert link_for(Document("d", "t", url="HTTPS://example.org")) == "HTTPS://example.org"
     assert link_for(Document("rec-1", "t")) == "rec-1"
+
+
+def test_mentions_stage_gives_the_sentence_words(places, nlp):
+    text = "At least 500 residents of Mariupol have been killed."
+    (mention,) = mentions_stage.mentions_in(Document("d", text), nlp(text), places)
+    assert ("killed", "kill") in mention.sentence_words
+    assert incident_counts(mention.sentence_words) == {"killed": 500}

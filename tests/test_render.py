@@ -19,7 +19,9 @@ def groups_for(title, sentence, url="", place=LVIV, source="gazetteer"):
     doc = Document("d1", sentence, title=title, source="Wire <b>", date="2022-03-15", url=url,
                    path="articles/d1.txt")
     start = sentence.index(place.name) if place.name in sentence else 0
-    mention = Mention("d1", place.name, start, start + len(place.name), sentence, 0, "GPE")
+    words = tuple((w.lower(), w.lower().strip(".")) for w in sentence.split())
+    mention = Mention("d1", place.name, start, start + len(place.name), sentence, 0, "GPE",
+                      sentence_words=words)
     return collect_incidents([(doc, [Resolution(mention, place, 1.0, "only candidate", source)])])
 
 
@@ -35,7 +37,7 @@ def test_hostile_text_stays_data_inside_the_page():
     data = embedded_data(html)
     (doc,) = data["documents"]
     assert doc["title"] == HOSTILE and doc["source"] == "Wire <b>"
-    assert data["places"][0]["incidents"][0]["sentence"] == f"Lviv was hit. {HOSTILE}"
+    assert data["places"][0]["incidents"][0]["reports"][0]["sentence"] == f"Lviv was hit. {HOSTILE}"
     assert (doc["link"], doc["link_is_url"]) == ("articles/d1.txt", False)
 
 
@@ -65,16 +67,21 @@ def test_map_data_lists_places_styles_and_shared_documents():
     data = map_data(groups_for("Title", "Lviv was hit.", url="https://example.org/a"), 1)
     (place,) = data["places"]
     assert (place["name"], place["admin1"], place["style"], place["lat"], place["lon"]) == (
-        "Lviv", "Lviv Oblast", "settlement", 49.83826, 24.02324)
-    assert place["incidents"] == [{"doc": 0, "sentence": "Lviv was hit.", "names": ["Lviv"]}]
+        "Lviv", "Lviv Oblast", "point", 49.83826, 24.02324)
+    assert place["type"] == "attack"
+    assert place["incidents"] == [{
+        "types": ["attack"], "date": "2022-03-15", "date_source": "document", "counts": {},
+        "reports": [{"doc": 0, "sentence": "Lviv was hit.", "names": ["Lviv"]}]}]
+    assert data["type_order"][0] == "attack" and data["types"]["attack"]["symbol"] == "burst"
     assert data["documents"][0]["link_is_url"] is True
     assert data["summary"] == {"documents": 1, "places": 1, "incidents": 1,
-                               "dates": "2022-03-15 – 2022-03-15"}
+                               "first": "2022-03-15", "last": "2022-03-15"}
+    assert data["sources"] == ["Wire <b>"]
     assert "GeoNames" in data["attribution"] and "CC BY 4.0" in data["attribution"]
 
 
 def test_areas_and_geocoded_places_look_different():
     sea = map_data(groups_for("T", "Black Sea storms.", place=BLACK_SEA), 1)["places"][0]
     geocoded = map_data(groups_for("T", "Lviv was hit.", source="geocoder"), 1)["places"][0]
-    assert sea["style"] == "water" and geocoded["style"] == "geocoded"
+    assert sea["style"] == "area" and geocoded["style"] == "geocoded"
     assert geocoded["located_by"] == "geocoder"
