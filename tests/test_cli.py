@@ -10,6 +10,7 @@ from geopy.distance import distance
 
 from geomap.cli import main
 from geomap.gazetteer import KINDS
+from geomap.render import read_map_data
 
 from conftest import SEEDS
 
@@ -36,8 +37,7 @@ def seed_build(tmp_path_factory):
     assert result.exit_code == 0, result.output
     html = (out / "map.html").read_text(encoding="utf-8")
     geojson = json.loads((out / "map.geojson").read_text(encoding="utf-8"))
-    data = json.loads(re.search(
-        r'<script type="application/json" id="geomap-data">(.*?)</script>', html, re.S).group(1))
+    data = read_map_data(html)
     return result, html, geojson, data
 
 
@@ -97,7 +97,8 @@ def test_build_reports_what_it_did(seed_build):
     result, html, _geojson, data = seed_build
     assert re.search(r"2 documents, \d+ places, \d+ incidents", result.output)
     assert data["summary"]["documents"] == 2
-    assert "GeoNames" in html and "CC BY 4.0" in html
+    assert "GeoNames" in data["attribution"] and "CC BY 4.0" in data["attribution"]
+    assert "geoBoundaries" in data["attribution"]
 
 
 def test_extract_writes_one_record_per_mention_in_the_documented_schema(tmp_path):

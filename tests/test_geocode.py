@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from geomap.cli import main
 from geomap.geocode import GeopyGeocoder
+from geomap.render import read_map_data
 
 FOUND = [{"place_id": 7, "osm_type": "node", "osm_id": 4242, "lat": "47.5", "lon": "35.25",
           "display_name": "Zorgograd, Zaporizhzhia Oblast, Ukraine", "addresstype": "village",
@@ -132,8 +133,8 @@ def test_build_with_geocoder_maps_the_found_place_and_says_so(server, tmp_path, 
                 for f in json.loads((tmp_path / "map.geojson").read_text())["features"]}
     assert features["Zorgograd"]["located_by"] == "geocoder"
     assert features["Lviv"]["located_by"] == "gazetteer"
-    html = (tmp_path / "map.html").read_text()
-    assert '"located_by":"geocoder"' in html
+    on_map = {p["name"]: p for p in read_map_data((tmp_path / "map.html").read_text())["places"]}
+    assert (on_map["Zorgograd"]["located_by"], on_map["Zorgograd"]["style"]) == ("geocoder", "geocoded")
     # The server fails on Brokentown: a warning, the name unresolved, the build done.
     assert "Brokentown" in result.output and "not looked up" in result.output
     assert "unresolved place names: Brokentown (1)" in result.output

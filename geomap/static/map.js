@@ -269,5 +269,20 @@ var geomap = (function () {
     redraw();
   }
 
-  return {render: createMap};
+  /* The page's data: gzip'd JSON in base64, unpacked by the browser. */
+  function unpack(node) {
+    var binary = atob(node.textContent.trim());
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  function render(map, node) {
+    map.setMinZoom(3);
+    map.setMaxZoom(18);  // clustering needs a bound
+    return unpack(node).then(function (data) { createMap(map, data); });
+  }
+
+  return {render: render};
 })();
