@@ -43,22 +43,22 @@ def cold_build_seconds(out: Path, runs: int = 3) -> float:
 
 
 def seed_texts() -> list[str]:
-    from geomap.documents import read_documents
+    from geomap.documents import InputLog, read_documents
 
-    return [doc.text for doc in read_documents([str(SEEDS)], print)]
+    return [doc.text for doc in read_documents([str(SEEDS)], InputLog(print))]
 
 
 def extract_throughput(texts: list[str], corpus: Path, out: Path) -> tuple[float, float]:
     """(words/s in-process of the extract stages, words/s of the whole CLI run)."""
     from geomap import gazetteer, mentions, resolve
-    from geomap.documents import read_documents
+    from geomap.documents import InputLog, read_documents
     from geomap.export import mention_line
 
     words = sum(len(text.split()) for text in texts)
     places, nlp = gazetteer.load(), mentions.load_pipeline()
     start = time.perf_counter()
     lines = []
-    for _doc, found in mentions.extract_mentions(read_documents([str(corpus)], print), places, nlp):
+    for _doc, found in mentions.extract_mentions(read_documents([str(corpus)], InputLog(print)), places, nlp):
         lines.extend(mention_line(r) for r in resolve.resolve_document(found, places))
     in_process = words / (time.perf_counter() - start)
 

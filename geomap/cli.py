@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections import Counter
@@ -21,36 +22,80 @@ DEFAULT_OUTPUT = Path("output/map.html")
 
 
 class Run:
-    """One pass over the inputs: collects input errors and unresolved names."""
+    """One pass over the inputs: counts inputs, collects unresolved names."""
 
-    def __init__(self, geocoder: GeopyGeocoder | None = None):
-        self.failures: list[str] = []
+    def __init__(self, geocoder: GeopyGeocoder | None = None,
+                 options: documents.ReadOptions | None = None):
+        self.options = options or documents.ReadOptions()
+        self.log = documents.InputLog(lambda line: click.echo(f"geomap: {line}", err=True),
+                                      strict=self.options.strict)
         self.unresolved: Counter = Counter()
-        self.documents = 0
         self.geocoder = geocoder
-
-    def report(self, message: str) -> None:
-        self.failures.append(message)
-        click.echo(f"geomap: error: {message}", err=True)
 
     def resolved(self, inputs: tuple[str, ...]) -> Iterator[tuple[documents.Document, list[resolve.Resolution]]]:
         places = gazetteer.load()
-        docs = documents.read_documents(inputs, self.report)
+        docs = documents.read_documents(inputs, self.log, self.options)
         for document, found in mentions.extract_mentions(docs, places):
-            self.documents += 1
             resolutions = resolve.resolve_document(found, places, self.geocoder, document.date)
             self.unresolved.update(r.mention.text for r in resolutions if r.place is None)
             yield document, resolutions
 
+    @property
+    def anything_read(self) -> bool:
+        return self.log.documents > 0
+
     def finish(self) -> None:
+        """Report and exit: 0 all read, 1 some inputs failed, 2 nothing could be read."""
         if self.unresolved:
             names = ", ".join(f"{name} ({n})" for name, n in sorted(self.unresolved.items()))
             click.echo(f"geomap: unresolved place names: {names}", err=True)
-        if self.documents == 0:
-            click.echo("geomap: error: no document could be read", err=True)
+        click.echo(f"geomap: {self.log.summary()}", err=True)
+        if not self.anything_read:
+            click.echo("geomap: error: no document could be read; nothing was written", err=True)
             sys.exit(2)
-        if self.failures:
+        if self.log.failed:
             sys.exit(1)
+
+
+def input_options(func):
+    options = [
+        click.option("--include", multiple=True, metavar="GLOB",
+                     help="In folders, read only files matching GLOB (repeatable)."),
+        click.option("--exclude", multiple=True, metavar="GLOB",
+                     help="In folders, leave out files matching GLOB (repeatable)."),
+        click.option("--text-column", default="text", show_default=True,
+                     help="CSV column / JSON field holding the article text."),
+        click.option("--id-column", default="id", show_default=True,
+                     help="CSV column / JSON field holding the article id."),
+        click.option("--stdin-format", type=click.Choice(documents.STDIN_FORMATS), default="txt",
+                     show_default=True, help="Format of the input read from '-'."),
+        click.option("--max-chars", type=click.IntRange(min=1000),
+                     default=documents.DEFAULT_MAX_CHARS, show_default=True,
+                     help="Longer articles are read in parts of at most this many characters."),
+        click.option("--max-documents", type=click.IntRange(min=1),
+                     default=documents.DEFAULT_MAX_DOCUMENTS, show_default=True,
+                     help="Stop reading after this many documents."),
+        click.option("--strict", is_flag=True,
+                     help="Any failed input is fatal, before anything is written."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def read_options(include, exclude, text_column, id_column, stdin_format, max_chars,
+                 max_documents, strict) -> documents.ReadOptions:
+    return documents.ReadOptions(include=include, exclude=exclude,
+                                 columns={"text": text_column, "id": id_column},
+                                 max_chars=max_chars, max_documents=max_documents,
+                                 stdin_format=stdin_format, strict=strict)
+
+
+def split_options(options: dict) -> tuple[dict, dict]:
+    """(read options, geocoder options) out of a command's keyword arguments."""
+    read_keys = ("include", "exclude", "text_column", "id_column", "stdin_format", "max_chars",
+                 "max_documents", "strict")
+    return ({k: options.pop(k) for k in read_keys}, options)
 
 
 def geocoder_options(func):
@@ -90,32 +135,60 @@ def make_geocoder(geocode: bool, service: str, geocoder_domain: str | None,
 
 @click.group()
 @click.version_option(package_name="geomap")
-def main() -> None:
+def cli() -> None:
     """Turn news articles into a map of incidents."""
 
 
-@main.command()
+def main() -> None:
+    """The `geomap` command: Ctrl-C stops cleanly, without a traceback."""
+    try:
+        cli.main(prog_name="geomap", standalone_mode=False)
+    except click.exceptions.Abort:  # click's form of KeyboardInterrupt
+        click.echo("geomap: interrupted; no output file was changed", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+
+
+def stops_cleanly(command):
+    """--strict: the first failed input ends the run before anything is written."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except documents.Stop as stop:
+            click.echo(f"geomap: error: --strict: stopping at the first failed input ({stop}); "
+                       "nothing was written", err=True)
+            sys.exit(2)
+    return run
+
+
+@cli.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_OUTPUT, show_default=True, help="HTML map to write.")
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="GeoJSON to write [default: beside the map, .geojson].")
+@input_options
 @geocoder_options
-def build(inputs, output, geojson_path, **geocoding):
-    """Build an HTML map (and GeoJSON) from article files, folders or JSONL."""
-    run = Run(make_geocoder(**geocoding))
+@stops_cleanly
+def build(inputs, output, geojson_path, **options):
+    """Build an HTML map (and GeoJSON) from articles: files, folders, or '-' for stdin."""
+    reading, geocoding = split_options(options)
+    run = Run(make_geocoder(**geocoding), read_options(**reading))
     groups = collect_incidents(run.resolved(inputs))
-    if run.documents:
+    if run.anything_read:
         geojson_path = geojson_path or output.with_suffix(".geojson")
-        write_atomic(output, render_map(groups, run.documents))
+        write_atomic(output, render_map(groups, run.log.documents))
         write_atomic(geojson_path, geojson_text(groups))
         incidents = sum(len(g.incidents) for g in groups)
-        click.echo(f"geomap: {run.documents} documents, {len(groups)} places, "
+        click.echo(f"geomap: {run.log.documents} documents, {len(groups)} places, "
                    f"{incidents} incidents -> {output}, {geojson_path}", err=True)
     run.finish()
 
 
-@main.command()
+@cli.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--format", "output_format", type=click.Choice(["jsonl"]), default="jsonl",
               show_default=True, help="Output format: one JSON object per mention.")
@@ -123,10 +196,13 @@ def build(inputs, output, geojson_path, **geocoding):
               help="File to write [default: standard output].")
 @click.option("--explain", "explain_picks", is_flag=True,
               help="Add the top candidates with their scores and factors to each record.")
+@input_options
 @geocoder_options
-def extract(inputs, output_format, output, explain_picks, **geocoding):
+@stops_cleanly
+def extract(inputs, output_format, output, explain_picks, **options):
     """Print every place-name mention, resolved or not, as JSON lines."""
-    run = Run(make_geocoder(**geocoding))
+    reading, geocoding = split_options(options)
+    run = Run(make_geocoder(**geocoding), read_options(**reading))
     if output is None:
         for _document, resolutions in run.resolved(inputs):
             sys.stdout.write("".join(mention_line(r, explain_picks)
@@ -134,7 +210,7 @@ def extract(inputs, output_format, output, explain_picks, **geocoding):
     else:
         lines = [mention_line(r, explain_picks)
                  for _d, rs in run.resolved(inputs) for r in resolve.toponyms(rs)]
-        if run.documents:
+        if run.anything_read:
             write_atomic(output, "".join(lines))
     run.finish()
 
@@ -161,7 +237,7 @@ def explanation(resolution: resolve.Resolution, limit: int) -> list[str]:
     return lines
 
 
-@main.command()
+@cli.command()
 @click.argument("text")
 @click.option("--date", default="", help="The text's date (YYYY-MM-DD): where the war was then.")
 @click.option("--candidates", "limit", default=5, show_default=True,
@@ -180,7 +256,7 @@ def explain(text, date, limit):
         click.echo("\n".join(explanation(resolution, limit)))
 
 
-@main.command(name="eval")
+@cli.command(name="eval")
 @click.argument("gold_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--errors", "show_errors", is_flag=True,
@@ -206,7 +282,7 @@ def eval_command(gold_file, as_json, show_errors):
             click.echo("\nerrors:\n" + evaluate.format_errors(report))
 
 
-@main.group(name="gazetteer")
+@cli.group(name="gazetteer")
 def gazetteer_group() -> None:
     """Inspect the bundled gazetteer."""
 

@@ -13,7 +13,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from geomap.cli import main
+from geomap.cli import cli
 
 from conftest import REPO, SEEDS
 
@@ -63,7 +63,7 @@ class Page:
 
 
 def build(tmp_path, *inputs):
-    result = CliRunner().invoke(main, ["build", *map(str, inputs), "-o", str(tmp_path / "map.html")])
+    result = CliRunner().invoke(cli, ["build", *map(str, inputs), "-o", str(tmp_path / "map.html")])
     assert result.exit_code == 0, result.output
     return tmp_path / "map.html", result.output
 

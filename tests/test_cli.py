@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from geopy.distance import distance
 
-from geomap.cli import main
+from geomap.cli import cli
 from geomap.gazetteer import KINDS
 from geomap.render import read_map_data
 
@@ -33,7 +33,7 @@ NOT_PLACES = {"Lavrov", "Kuleba", "Vereshchuk", "Podolyak", "Medinsky", "Romanch
 @pytest.fixture(scope="module")
 def seed_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    result = CliRunner().invoke(main, ["build", str(SEEDS), "-o", str(out / "map.html")])
+    result = CliRunner().invoke(cli, ["build", str(SEEDS), "-o", str(out / "map.html")])
     assert result.exit_code == 0, result.output
     html = (out / "map.html").read_text(encoding="utf-8")
     geojson = json.loads((out / "map.geojson").read_text(encoding="utf-8"))
@@ -106,7 +106,7 @@ def test_extract_writes_one_record_per_mention_in_the_documented_schema(tmp_path
     source.write_text(json.dumps({"id": "art-1", "text": "Shelling hit Kharkiv. Missiles struck the city of Zorgograd.",
                                   "gold": []}) + "\n")
     out = tmp_path / "mentions.jsonl"
-    result = CliRunner().invoke(main, ["extract", str(source), "--format", "jsonl", "-o", str(out)])
+    result = CliRunner().invoke(cli, ["extract", str(source), "--format", "jsonl", "-o", str(out)])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     kharkiv = next(r for r in records if r["text"] == "Kharkiv")
@@ -125,7 +125,7 @@ def test_extract_writes_one_record_per_mention_in_the_documented_schema(tmp_path
 def test_extract_to_stdout_names_documents_by_path_and_line(tmp_path):
     source = tmp_path / "news.jsonl"
     source.write_text(json.dumps({"text": "Sirens sounded in Lviv."}) + "\n")
-    result = CliRunner().invoke(main, ["extract", str(source)])
+    result = CliRunner().invoke(cli, ["extract", str(source)])
     record = json.loads(result.stdout.splitlines()[0])
     assert record["doc"] == f"{source}:1" and record["place"]["name"] == "Lviv"
 
@@ -133,7 +133,7 @@ def test_extract_to_stdout_names_documents_by_path_and_line(tmp_path):
 def test_a_bad_input_is_reported_and_the_rest_still_mapped(tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("Missiles hit Odesa on Monday.")
-    result = CliRunner().invoke(main, ["build", str(tmp_path / "nope.txt"), str(good),
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "nope.txt"), str(good),
                                        "-o", str(tmp_path / "map.html")])
     assert result.exit_code == 1
     assert f"geomap: error: {tmp_path / 'nope.txt'}: no such file or directory" in result.output
@@ -143,7 +143,7 @@ def test_a_bad_input_is_reported_and_the_rest_still_mapped(tmp_path):
 
 
 def test_nothing_readable_is_a_usage_error_and_writes_nothing(tmp_path):
-    result = CliRunner().invoke(main, ["build", str(tmp_path / "nope.txt"),
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "nope.txt"),
                                        "-o", str(tmp_path / "map.html")])
     assert result.exit_code == 2
     assert "no document could be read" in result.output
@@ -151,12 +151,12 @@ def test_nothing_readable_is_a_usage_error_and_writes_nothing(tmp_path):
 
 
 def test_gazetteer_lookup_lists_candidates_best_first():
-    result = CliRunner().invoke(main, ["gazetteer", "lookup", "Kharkov"])
+    result = CliRunner().invoke(cli, ["gazetteer", "lookup", "Kharkov"])
     assert result.exit_code == 0
     first = result.output.splitlines()[0].split("\t")
     assert first[:4] == ["706483", "Kharkiv", "settlement (PPLA)", "Kharkiv Oblast"]
     assert first[4] == "49.98177,36.25475" and first[5].startswith("pop ")
-    missing = CliRunner().invoke(main, ["gazetteer", "lookup", "Zorgograd"])
+    missing = CliRunner().invoke(cli, ["gazetteer", "lookup", "Zorgograd"])
     assert missing.exit_code == 1 and "no place called 'Zorgograd'" in missing.output
 
 
@@ -170,7 +170,7 @@ def test_python_dash_m_and_console_script_work_from_any_directory(tmp_path):
 
 
 def test_explain_shows_candidates_scores_and_the_reason():
-    result = CliRunner().invoke(main, ["explain", "Shelling hit Ivanivka in the Kherson region.",
+    result = CliRunner().invoke(cli, ["explain", "Shelling hit Ivanivka in the Kherson region.",
                                        "--candidates", "2"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -185,7 +185,7 @@ def test_explain_shows_candidates_scores_and_the_reason():
 def test_extract_explain_adds_candidates_to_each_record(tmp_path):
     source = tmp_path / "a.jsonl"
     source.write_text(json.dumps({"id": "a", "text": "Sirens sounded in Kyiv."}) + "\n")
-    result = CliRunner().invoke(main, ["extract", str(source), "--explain"])
+    result = CliRunner().invoke(cli, ["extract", str(source), "--explain"])
     record = json.loads(result.stdout.splitlines()[0])
     assert record["candidates"][0]["id"] == 703448
     assert record["candidates"][0]["factors"] == {"main name as written": 0.3}

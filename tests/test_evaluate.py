@@ -2,7 +2,7 @@ import json
 
 from click.testing import CliRunner
 
-from geomap.cli import main
+from geomap.cli import cli
 from geomap.evaluate import event_answer, score_toponyms
 from geomap.gazetteer import Place
 from geomap.mentions import Mention
@@ -14,7 +14,7 @@ FIXTURES = REPO / "tests" / "fixtures"
 
 
 def run_eval(*args):
-    result = CliRunner().invoke(main, ["eval", *args])
+    result = CliRunner().invoke(cli, ["eval", *args])
     assert result.exit_code == 0, result.output
     return result.output
 

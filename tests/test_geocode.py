@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from click.testing import CliRunner
 
-from geomap.cli import main
+from geomap.cli import cli
 from geomap.geocode import GeopyGeocoder
 from geomap.render import read_map_data
 
@@ -125,7 +125,7 @@ def test_build_with_geocoder_maps_the_found_place_and_says_so(server, tmp_path, 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     source = tmp_path / "a.txt"
     source.write_text(ARTICLE)
-    result = CliRunner().invoke(main, ["build", str(source), "-o", str(tmp_path / "map.html"),
+    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(tmp_path / "map.html"),
                                        "--geocode", "--geocoder-domain", server,
                                        "--geocoder-scheme", "http"])
     assert result.exit_code == 0, result.output
@@ -157,7 +157,7 @@ def test_offline_makes_no_network_connection_at_all(tmp_path, monkeypatch, how):
         args.append("--offline")
     else:
         monkeypatch.setenv("GEOMAP_OFFLINE", "1")
-    result = CliRunner().invoke(main, args)
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert attempts == []
     assert "unresolved place names: Brokentown (1), Zorgograd (1)" in result.output

@@ -1,6 +1,6 @@
 import pytest
 
-from geomap.documents import read_documents
+from geomap.documents import InputLog, read_documents
 from geomap.mentions import extract_mentions, mentions_in
 from geomap.documents import Document
 
@@ -15,7 +15,7 @@ PEOPLE_AND_ORGANISATIONS = {
 
 @pytest.fixture(scope="module")
 def seed_mentions(places, nlp):
-    docs = list(read_documents([str(SEEDS)], pytest.fail))
+    docs = list(read_documents([str(SEEDS)], InputLog(pytest.fail)))
     return {doc.id: (doc, found) for doc, found in extract_mentions(docs, places, nlp)}
 
 
