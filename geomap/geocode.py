@@ -98,11 +98,28 @@ class GeopyGeocoder:
     def _cache(self) -> sqlite3.Connection:
         if self._db is None:
             self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self._cache_path, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS answers ("
-                             "service TEXT, query TEXT, place TEXT, PRIMARY KEY (service, query))")
+            try:
+                self._db = self._open_cache()
+            except sqlite3.DatabaseError as exc:
+                aside = self._cache_path.with_name(self._cache_path.name + f".corrupt-{os.getpid()}")
+                os.replace(self._cache_path, aside)
+                self._warn(f"geocoder cache {self._cache_path} was unreadable ({exc}); "
+                           f"moved aside to {aside} and started afresh")
+                self._db = self._open_cache()
         return self._db
+
+    def _open_cache(self) -> sqlite3.Connection:
+        # WAL lets concurrent runs read while one writes, and survives crashes.
+        db = sqlite3.connect(self._cache_path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS answers ("
+                       "service TEXT, query TEXT, place TEXT, PRIMARY KEY (service, query))")
+            db.execute("SELECT COUNT(*) FROM answers").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def geocode(self, query: str) -> Place | None:
         key = normalize(query)

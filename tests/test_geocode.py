@@ -161,3 +161,26 @@ def test_offline_makes_no_network_connection_at_all(tmp_path, monkeypatch, how):
     assert result.exit_code == 0, result.output
     assert attempts == []
     assert "unresolved place names: Brokentown (1), Zorgograd (1)" in result.output
+
+
+def test_a_corrupt_cache_is_moved_aside_with_a_warning(server, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    cache.write_bytes(b"this is not a database" * 100)
+    warnings = []
+    coder = GeopyGeocoder(domain=server, scheme="http", min_delay=0.0, cache_path=cache,
+                          warn=warnings.append)
+    assert coder.geocode("Zorgograd").lat == 47.5
+    assert len(warnings) == 1 and "moved aside" in warnings[0]
+    aside = list(tmp_path.glob("cache.sqlite.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")
+
+
+def test_connection_refused_leaves_the_name_unresolved(tmp_path):
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    warnings = []
+    coder = GeopyGeocoder(domain=f"127.0.0.1:{port}", scheme="http", timeout=0.5, min_delay=0.0,
+                          max_retries=1, cache_path=tmp_path / "c.sqlite", warn=warnings.append)
+    assert coder.geocode("Zorgograd") is None
+    assert "not looked up" in warnings[0]
