@@ -105,6 +105,52 @@ def test_seed_map_works_offline_with_popups_filters_and_no_requests(browser, tmp
     view.context.close()
 
 
+XSS_PAYLOADS = [
+    "<script>window.pwned='script'</script>",
+    "</script><script>window.pwned='close'</script>",
+    "<img src=x onerror=\"window.pwned='img'\">",
+    "<svg onload=window.pwned='svg'>",
+    "\"><a href=javascript:window.pwned='attr'>click</a>",
+    "`${window.pwned='template'}`",
+    "\\u003cscript\\u003ewindow.pwned='escaped'\\u003c/script\\u003e",
+    "<!--",
+    "\u202eevil\u202c \u2028 \u2029 zero\u200bwidth",
+]
+
+
+def test_a_corpus_of_xss_payloads_never_runs_and_stays_visible(browser, tmp_path):
+    records = [{"id": f"x{n}", "title": payload, "source": f"src{n} {payload}",
+                "date": "2023-01-02", "url": url,
+                "text": f"Missiles hit Lviv on Monday. {payload}"}
+               for n, (payload, url) in enumerate(zip(
+                   XSS_PAYLOADS, ["javascript:window.pwned='url'", "data:text/html,<script>",
+                                  "vbscript:x", "JAVASCRIPT:x", "https://example.org/ok?q=<b>",
+                                  "", "file:///etc/passwd", "//evil.example", "http://ok"]))]
+    source = tmp_path / "payloads.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records))
+    hostile_name = tmp_path / "<img src=x onerror=window.pwned=1>.txt"
+    hostile_name.write_text("Drones hit Odesa overnight.")
+    path, _output = build(tmp_path, source, hostile_name)
+    view = Page(browser, path)
+    page = view.page
+    page.locator('.geomap-marker[title="Lviv"]').click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    for payload in XSS_PAYLOADS[:7]:
+        assert payload in text
+    links = popup.locator("a")
+    assert sorted(links.evaluate_all("els => els.map(e => e.href)")) == [
+        "http://ok/", "https://example.org/ok?q=%3Cb%3E"]
+    page.locator(".leaflet-popup-close-button").click()
+    page.locator('.geomap-marker[title="Odesa"]').click()
+    odesa = page.locator(".leaflet-popup-content", has_text="Drones hit Odesa")
+    assert "<img src=x onerror=window.pwned=1>.txt" in odesa.inner_text()
+    assert page.evaluate("window.pwned") is None
+    assert view.errors == []
+    view.context.close()
+
+
 def test_hostile_titles_and_sentences_show_as_text_and_never_run(browser, tmp_path):
     source = tmp_path / "hostile.jsonl"
     source.write_text(json.dumps({
