@@ -272,7 +272,7 @@ def jsonl_documents(raw: str, path: str, options: ReadOptions, log: InputLog) ->
             record = json.loads(line)
             yield from record_documents(record, where, path, options)
         except json.JSONDecodeError as exc:
-            log.fail(f"{where}: invalid JSON ({exc.msg})")
+            log.fail(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})")
         except InputError as exc:
             log.fail(str(exc))
 

@@ -69,7 +69,8 @@ def test_jsonl_with_one_bad_line_among_good_ones(tmp_path):
     assert [(d.id, d.date, d.source) for d in docs] == [
         ("a1", "2022-03-01", "AP"), (f"{path}:4", "", "")]
     assert docs[1].url == "https://example.org/x"
-    assert lines == [f"error: {path}:2: invalid JSON (Expecting property name enclosed in double quotes)",
+    assert lines == [f"error: {path}:2: invalid JSON: Expecting property name enclosed in double "
+                     "quotes (column 2)",
                      f'error: {path}:3: record has no "text" string']
     assert (log.processed, log.failed) == (1, 2)
 
