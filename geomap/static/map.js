@@ -212,26 +212,28 @@ var geomap = (function () {
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       box.appendChild(el("div", "geomap-panel-title", "Incident types"));
-      data.type_order.forEach(function (t) {
+      /* A checkbox row that switches one layer (a type or a source) on and off. */
+      function layerRow(group, value, label, swatch) {
         var row = el("label", "geomap-row");
         var checkbox = el("input");
-        checkbox.type = "checkbox"; checkbox.checked = true; checkbox.name = "type"; checkbox.value = t;
-        checkbox.addEventListener("change", function () { state.types[t] = checkbox.checked; redraw(); });
+        checkbox.type = "checkbox"; checkbox.checked = true;
+        checkbox.name = group === "types" ? "type" : "source"; checkbox.value = value;
+        checkbox.addEventListener("change", function () {
+          state[group][value] = checkbox.checked;
+          redraw();
+        });
+        row.appendChild(checkbox);
+        if (swatch) row.appendChild(swatch);
+        row.appendChild(el("span", null, label));
+        box.appendChild(row);
+      }
+      data.type_order.forEach(function (t) {
         var swatch = el("span", "geomap-swatch");
         swatch.innerHTML = symbolSvg(data.types[t], 16, "point");
-        row.appendChild(checkbox); row.appendChild(swatch);
-        row.appendChild(el("span", null, data.types[t].label));
-        box.appendChild(row);
+        layerRow("types", t, data.types[t].label, swatch);
       });
       box.appendChild(el("div", "geomap-panel-title", "Sources"));
-      data.sources.forEach(function (s) {
-        var row = el("label", "geomap-row");
-        var checkbox = el("input");
-        checkbox.type = "checkbox"; checkbox.checked = true; checkbox.name = "source"; checkbox.value = s;
-        checkbox.addEventListener("change", function () { state.sources[s] = checkbox.checked; redraw(); });
-        row.appendChild(checkbox); row.appendChild(el("span", null, s));
-        box.appendChild(row);
-      });
+      data.sources.forEach(function (s) { layerRow("sources", s, s, null); });
       if (data.summary.first) {
         box.appendChild(el("div", "geomap-panel-title", "Dates"));
         ["from", "to"].forEach(function (end) {
