@@ -6,7 +6,9 @@ another one; resolution uses it to check same-name candidates.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from geopy.distance import distance
@@ -57,8 +59,6 @@ class RelativePosition:
 
 
 def _bearing(origin: tuple[float, float], target: tuple[float, float]) -> float:
-    import math
-
     lat1, lon1, lat2, lon2 = map(math.radians, (*origin, *target))
     x = math.sin(lon2 - lon1) * math.cos(lat2)
     y = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
@@ -78,7 +78,7 @@ def _direction(text: str | None) -> float | None:
 
 
 def relative_positions(mentions: list[Mention], options: list[list[Place]],
-                       best: callable) -> dict[int, list[RelativePosition]]:
+                       best: Callable[[list[Place]], Place]) -> dict[int, list[RelativePosition]]:
     """For each mention index, the distance phrases that place it.
 
     `best` picks the reference's most likely place from its candidates.
@@ -125,9 +125,8 @@ def unnamed_places(mentions: list[Mention], places: list[Place | None]) -> list[
         if place is None:
             continue
         before = reference.sentence[:reference.start - reference.sentence_start]
-        match = None
-        for match in _UNNAMED.finditer(before):
-            pass
+        matches = list(_UNNAMED.finditer(before))
+        match = matches[-1] if matches else None  # the phrase right before the name
         if match is None or match.end() != len(before) or _direction(match["direction"]) is None:
             continue
         bearing = _direction(match["direction"])
