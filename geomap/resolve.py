@@ -1,9 +1,12 @@
 """Resolution: pick a gazetteer place for each mention, with a score and a reason.
 
 Candidates are ranked by what a careful analyst weighs: the kind of feature
-(capital > oblast centre > town > village), population, Ukraine first for an
-ambiguous name, and the document's context, i.e. the oblasts it names or
-clearly implies. Names the gazetteer lacks go to an optional geocoder.
+(capital > oblast centre > town > village), population, Ukraine first, the
+name as written, the words around it ("region", "river", "the"), the oblasts
+the document names or clearly implies, nearness to the places it is surely
+about, distance phrases ("50 miles north of Kyiv"), and where the war was at
+the document's date. `geomap explain` shows every factor. Names the gazetteer
+lacks go to an optional geocoder.
 """
 
 from __future__ import annotations
@@ -44,11 +47,26 @@ FEATURE_DESCRIPTIONS = {
     "PPL": "populated place", "PCLI": "country", "ADM1": "oblast", "ADM2": "raion",
     "SEA": "sea", "CONT": "continent",
 }
+# The prior: kind of feature, population, major cities, Ukraine first.
+POPULATION_WEIGHT = 0.6
+MAJOR_CITY_POPULATION = 100_000
+MAJOR_CITY_BONUS = 0.5
 UKRAINE_BONUS = 0.2
 # A place whose main name is the one written beats one that merely lists it
 # among historical or foreign alternates (Bilozerka was once "Ivanivka").
 MAIN_NAME_BONUS = 0.3
+OTHER_NAME_PENALTY = -1.2
+FEW_NAMESAKES = 3
+# "the Dnipro": a bare name after the article is a river or a region.
 ARTICLE_BONUS = 2.0
+# Oblast context: oblasts the document names or clearly implies.
+CONTEXT_BONUS = 0.5
+CONTEXT_BONUS_PER_NAME = 0.05  # more names from one oblast, more weight (up to 4)
+# Cities with oblast status sit inside another oblast: Kyiv implies Kyiv Oblast too.
+CITY_OBLASTS = {"Kyiv City": "Kyiv Oblast", "Sevastopol": "Crimea"}
+# Spatial coherence: the candidate nearest a place the document is surely about.
+SPATIAL_BONUS = 0.4
+NEAR_KM = 150.0
 # Where the war was fought, by period. With no better clue, a village whose
 # name exists all over Ukraine is likelier one near the fighting of the day.
 DONBAS = frozenset({"Donetsk Oblast", "Luhansk Oblast"})
@@ -58,22 +76,12 @@ THEATRES = [
         "Kharkiv Oblast", "Zaporizhzhia Oblast", "Kherson Oblast", "Mykolaiv Oblast",
         "Sumy Oblast", "Chernihiv Oblast", "Kyiv Oblast", "Dnipropetrovsk Oblast"}),
 ]
-APPROXIMATE_SCORE = 0.3
 THEATRE_BONUS = 0.7
 FRONT_BONUS = 0.5  # for a village on the front line of the day, falling to 0 at FRONT_KM
 FRONT_KM = 40.0
 KM_PER_DEGREE = 111.2
-OTHER_NAME_PENALTY = -1.2
-FEW_NAMESAKES = 3
-SPATIAL_BONUS = 0.4  # for the candidate nearest a place the document is surely about
-NEAR_KM = 150.0
-CONTEXT_BONUS = 0.5
-CONTEXT_BONUS_PER_NAME = 0.05  # more names from one oblast, more weight (up to 4)
-# Cities with oblast status sit inside another oblast: Kyiv implies Kyiv Oblast too.
-CITY_OBLASTS = {"Kyiv City": "Kyiv Oblast", "Sevastopol": "Crimea"}
-POPULATION_WEIGHT = 0.6
-MAJOR_CITY_POPULATION = 100_000
-MAJOR_CITY_BONUS = 0.5
+# How sure a position placed by a distance phrase alone is.
+APPROXIMATE_SCORE = 0.3
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,7 @@ class Resolution:
     place: Place | None
     score: float  # confidence in the pick, 0..1
     reason: str
-    source: str  # "gazetteer", "geocoder", or "" when unresolved
+    source: str  # "gazetteer", "geocoder", "approximate", or "" when unresolved
     candidates: tuple[Candidate, ...] = ()
 
 
