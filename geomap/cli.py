@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -12,13 +13,17 @@ from pathlib import Path
 import click
 
 from geomap import documents, evaluate, gazetteer, mentions, resolve
-from geomap.export import geojson_text, mention_line, write_atomic
+from geomap.export import atomic_writer, geojson_text, mention_line, write_atomic
 from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
                             offline_requested)
 from geomap.incidents import collect_incidents
 from geomap.render import render_map
 
 DEFAULT_OUTPUT = Path("output/map.html")
+
+
+class NothingRead(Exception):
+    """No document could be read: an output being written is dropped."""
 
 
 class Run:
@@ -203,15 +208,19 @@ def extract(inputs, output_format, output, explain_picks, **options):
     """Print every place-name mention, resolved or not, as JSON lines."""
     reading, geocoding = split_options(options)
     run = Run(make_geocoder(**geocoding), read_options(**reading))
-    if output is None:
+    def write_records(out) -> None:
         for _document, resolutions in run.resolved(inputs):
-            sys.stdout.write("".join(mention_line(r, explain_picks)
-                                     for r in resolve.toponyms(resolutions)))
+            out.write("".join(mention_line(r, explain_picks) for r in resolve.toponyms(resolutions)))
+
+    if output is None:
+        write_records(sys.stdout)
     else:
-        lines = [mention_line(r, explain_picks)
-                 for _d, rs in run.resolved(inputs) for r in resolve.toponyms(rs)]
-        if run.anything_read:
-            write_atomic(output, "".join(lines))
+        # Streamed to a temporary file beside the output, renamed when complete;
+        # when nothing could be read, the previous output stays as it was.
+        with contextlib.suppress(NothingRead), atomic_writer(output) as out:
+            write_records(out)
+            if not run.anything_read:
+                raise NothingRead
     run.finish()
 
 

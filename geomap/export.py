@@ -5,19 +5,24 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from geomap.incidents import PlaceIncidents
 from geomap.resolve import Resolution
 
 
-def write_atomic(path: Path, content: str) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """A file to write that appears at `path` only when complete: written
+    beside it under a temporary name, then renamed. Never a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(content)
+            yield out
         # mkstemp creates the file private; give it the usual umask-based mode.
         umask = os.umask(0)
         os.umask(umask)
@@ -26,6 +31,11 @@ def write_atomic(path: Path, content: str) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def write_atomic(path: Path, content: str) -> None:
+    with atomic_writer(path) as out:
+        out.write(content)
 
 
 def geojson(groups: list[PlaceIncidents]) -> dict:

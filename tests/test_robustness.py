@@ -119,3 +119,17 @@ def test_build_output_is_byte_identical_for_identical_input(tmp_path):
     assert first.read_bytes() == second.read_bytes()
     assert first.with_suffix(".geojson").read_bytes() == second.with_suffix(".geojson").read_bytes()
     assert os.path.getsize(first) > 100_000
+
+
+def test_extract_streams_to_its_file_and_keeps_the_old_one_when_nothing_is_read(tmp_path):
+    out = tmp_path / "mentions.jsonl"
+    good = tmp_path / "a.txt"
+    good.write_text("Missiles hit Odesa and Lviv on Monday.")
+    assert CliRunner().invoke(cli, ["extract", str(good), "-o", str(out)]).exit_code == 0
+    before = out.read_text()
+    assert [json.loads(line)["text"] for line in before.splitlines()] == ["Odesa", "Lviv"]
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = CliRunner().invoke(cli, ["extract", str(empty), "-o", str(out)])
+    assert result.exit_code == 2 and out.read_text() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
