@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from geomap import documents, evaluate, gazetteer, mentions, resolve
 from geomap.export import atomic_writer, geojson_text, mention_line, write_atomic
@@ -30,8 +31,10 @@ class Run:
     """One pass over the inputs: counts inputs, collects unresolved names."""
 
     def __init__(self, geocoder: GeopyGeocoder | None = None,
-                 options: documents.ReadOptions | None = None):
+                 options: documents.ReadOptions | None = None, model: str = mentions.MODEL,
+                 jobs: int = 1, quiet: bool = False):
         self.options = options or documents.ReadOptions()
+        self.model, self.jobs, self.quiet = model, jobs, quiet
         self.log = documents.InputLog(lambda line: click.echo(f"geomap: {line}", err=True),
                                       strict=self.options.strict)
         self.unresolved: Counter = Counter()
@@ -39,8 +42,16 @@ class Run:
 
     def resolved(self, inputs: tuple[str, ...]) -> Iterator[tuple[documents.Document, list[resolve.Resolution]]]:
         places = gazetteer.load()
+        try:
+            nlp = mentions.load_pipeline(self.model)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--model") from exc
         docs = documents.read_documents(inputs, self.log, self.options)
-        for document, found in mentions.extract_mentions(docs, places):
+        found_by_doc = mentions.extract_mentions(docs, places, nlp, jobs=self.jobs)
+        # A progress bar with rate on a terminal only; silent in pipes and with --quiet.
+        progress = tqdm(found_by_doc, unit=" docs", file=sys.stderr, mininterval=0.5,
+                        disable=self.quiet or not sys.stderr.isatty(), leave=False)
+        for document, found in progress:
             resolutions = resolve.resolve_document(found, places, self.geocoder, document.date)
             self.unresolved.update(r.mention.text for r in resolutions if r.place is None)
             yield document, resolutions
@@ -60,6 +71,20 @@ class Run:
             sys.exit(2)
         if self.log.failed:
             sys.exit(1)
+
+
+def processing_options(func):
+    options = [
+        click.option("--model", default=mentions.MODEL, show_default=True,
+                     help="spaCy English pipeline to use (e.g. en_core_web_md), or 'none' for "
+                          "the fast gazetteer-only path with no statistical model."),
+        click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Processes for the language model; the output is the same."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def input_options(func):
@@ -96,11 +121,13 @@ def read_options(include, exclude, text_column, id_column, stdin_format, max_cha
                                  stdin_format=stdin_format, strict=strict)
 
 
-def split_options(options: dict) -> tuple[dict, dict]:
-    """(read options, geocoder options) out of a command's keyword arguments."""
+def make_run(options: dict) -> Run:
+    """A Run from a command's input, processing and geocoder options."""
     read_keys = ("include", "exclude", "text_column", "id_column", "stdin_format", "max_chars",
                  "max_documents", "strict")
-    return ({k: options.pop(k) for k in read_keys}, options)
+    reading = read_options(**{k: options.pop(k) for k in read_keys})
+    model, jobs, quiet = options.pop("model"), options.pop("jobs"), options.pop("quiet")
+    return Run(make_geocoder(**options), reading, model=model, jobs=jobs, quiet=quiet)
 
 
 def geocoder_options(func):
@@ -176,12 +203,12 @@ def stops_cleanly(command):
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="GeoJSON to write [default: beside the map, .geojson].")
 @input_options
+@processing_options
 @geocoder_options
 @stops_cleanly
 def build(inputs, output, geojson_path, **options):
     """Build an HTML map (and GeoJSON) from articles: files, folders, or '-' for stdin."""
-    reading, geocoding = split_options(options)
-    run = Run(make_geocoder(**geocoding), read_options(**reading))
+    run = make_run(options)
     groups = collect_incidents(run.resolved(inputs))
     if run.anything_read:
         geojson_path = geojson_path or output.with_suffix(".geojson")
@@ -202,12 +229,12 @@ def build(inputs, output, geojson_path, **options):
 @click.option("--explain", "explain_picks", is_flag=True,
               help="Add the top candidates with their scores and factors to each record.")
 @input_options
+@processing_options
 @geocoder_options
 @stops_cleanly
 def extract(inputs, output_format, output, explain_picks, **options):
     """Print every place-name mention, resolved or not, as JSON lines."""
-    reading, geocoding = split_options(options)
-    run = Run(make_geocoder(**geocoding), read_options(**reading))
+    run = make_run(options)
     def write_records(out) -> None:
         for _document, resolutions in run.resolved(inputs):
             out.write("".join(mention_line(r, explain_picks) for r in resolve.toponyms(resolutions)))
@@ -270,14 +297,15 @@ def explain(text, date, limit):
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--errors", "show_errors", is_flag=True,
               help="Also list every miss, false positive and wrong pick.")
-def eval_command(gold_file, as_json, show_errors):
+@processing_options
+def eval_command(gold_file, as_json, show_errors, model, jobs, quiet):
     """Score geomap against gold locations (toponym or event gold JSONL)."""
     records = evaluate.read_gold(gold_file)
     try:
         kind = evaluate.gold_kind(records)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="GOLD_FILE") from exc
-    run = Run()
+    run = Run(model=model, jobs=jobs, quiet=quiet)
     predictions = {document.id: resolve.toponyms(resolutions)
                    for document, resolutions in run.resolved((str(gold_file),))}
     score = evaluate.score_toponyms if kind == "toponyms" else evaluate.score_events

@@ -97,15 +97,32 @@ class Mention:
     sentence_words: tuple[tuple[str, str], ...] = ()
 
 
+NO_MODEL = "none"
+
+
 @cache
 def load_pipeline(model: str = MODEL) -> Language:
-    """The spaCy pipeline: NER, tagger, lemmatizer and a fast sentence splitter."""
+    """The spaCy pipeline: NER, tagger, lemmatizer and a fast sentence splitter.
+
+    `model` is any installed spaCy English pipeline; "none" is the fast path
+    with no statistical model: rule-based sentences and gazetteer matching only.
+    """
     import spacy
 
-    # The statistical sentence recogniser is far cheaper than the parser and
-    # gives the same sentence spans on news prose; lemmas type the incidents.
-    nlp = spacy.load(model, exclude=["parser"])
-    nlp.enable_pipe("senter")
+    if model == NO_MODEL:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+    else:
+        try:
+            # The statistical sentence recogniser is far cheaper than the parser
+            # and gives the same sentence spans on news prose; lemmas type incidents.
+            nlp = spacy.load(model, exclude=["parser"])
+        except OSError as exc:
+            raise ValueError(f"spaCy pipeline {model!r} is not installed ({exc})") from None
+        if "senter" in nlp.disabled:
+            nlp.enable_pipe("senter")
+        elif "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
+            nlp.add_pipe("sentencizer", first=True)
     # Headline digests join names with bare semicolons ("Torez;Torez"): split them.
     infixes = [*nlp.Defaults.infixes, r";"]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
@@ -401,7 +418,7 @@ def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer) -> list[Ment
                                      span.start_char)
         if (start, end) not in words_of:
             words_of[(start, end)] = tuple(
-                (token.lower_, token.lemma_.lower()) for token in doc.char_span(
+                (token.lower_, token.lemma_.lower() or token.lower_) for token in doc.char_span(
                     start, end, alignment_mode="expand") if not token.is_space)
         mentions.append(Mention(
             doc_id=document.id, text=span.text, start=span.start_char, end=span.end_char,
@@ -413,10 +430,12 @@ def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer) -> list[Ment
 
 
 def extract_mentions(documents: Iterable[Document], gazetteer: Gazetteer,
-                     nlp: Language | None = None,
-                     batch_size: int = 32) -> Iterator[tuple[Document, list[Mention]]]:
-    """Each document with its place-name mentions, streamed through nlp.pipe."""
+                     nlp: Language | None = None, batch_size: int = 32,
+                     jobs: int = 1) -> Iterator[tuple[Document, list[Mention]]]:
+    """Each document with its place-name mentions, streamed through nlp.pipe
+    (on `jobs` processes; the order and the results are the same)."""
     nlp = nlp or load_pipeline()
     pairs = ((document.text, document) for document in documents)
-    for doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+    for doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size,
+                                  n_process=jobs):
         yield document, mentions_in(document, doc, gazetteer)

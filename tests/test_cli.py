@@ -189,3 +189,26 @@ def test_extract_explain_adds_candidates_to_each_record(tmp_path):
     record = json.loads(result.stdout.splitlines()[0])
     assert record["candidates"][0]["id"] == 703448
     assert record["candidates"][0]["factors"] == {"main name as written": 0.3}
+
+
+def test_jobs_give_the_same_output_as_one_process(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    texts = [(SEEDS / name).read_text() for name in sorted(p.name for p in SEEDS.iterdir())]
+    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": texts[n % 2]}) + "\n"
+                              for n in range(6)))
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert CliRunner().invoke(cli, ["extract", str(corpus), "-o", str(one)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["extract", str(corpus), "-o", str(two), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert one.read_text() == two.read_text() and len(one.read_text().splitlines()) > 100
+
+
+def test_model_none_is_the_gazetteer_only_fast_path(tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_text("Russian missiles hit Kharkiv and the Odesa region on Monday.")
+    result = CliRunner().invoke(cli, ["extract", str(source), "--model", "none"])
+    assert result.exit_code == 0, result.output
+    found = [(r["text"], r["place"]["name"]) for r in map(json.loads, result.stdout.splitlines())]
+    assert found == [("Kharkiv", "Kharkiv"), ("Odesa region", "Odesa Oblast")]
+    missing = CliRunner().invoke(cli, ["extract", str(source), "--model", "en_core_web_xx"])
+    assert missing.exit_code == 2 and "spaCy pipeline 'en_core_web_xx' is not installed" in missing.output
