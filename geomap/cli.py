@@ -14,6 +14,7 @@ import click
 from tqdm import tqdm
 
 from geomap import documents, evaluate, gazetteer, mentions, resolve
+from geomap.cache import ExtractionCache, default_cache_dir, with_cache
 from geomap.export import atomic_writer, geojson_text, mention_line, write_atomic
 from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
                             offline_requested)
@@ -32,9 +33,10 @@ class Run:
 
     def __init__(self, geocoder: GeopyGeocoder | None = None,
                  options: documents.ReadOptions | None = None, model: str = mentions.MODEL,
-                 jobs: int = 1, quiet: bool = False):
+                 jobs: int = 1, quiet: bool = False, cache_dir: Path | None = None):
         self.options = options or documents.ReadOptions()
-        self.model, self.jobs, self.quiet = model, jobs, quiet
+        self.model, self.jobs, self.quiet, self.cache_dir = model, jobs, quiet, cache_dir
+        self.cache: ExtractionCache | None = None
         self.log = documents.InputLog(lambda line: click.echo(f"geomap: {line}", err=True),
                                       strict=self.options.strict)
         self.unresolved: Counter = Counter()
@@ -46,13 +48,20 @@ class Run:
             nlp = mentions.load_pipeline(self.model)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--model") from exc
+        if self.cache_dir is not None:
+            geocoding = self.geocoder.name if self.geocoder else "none"
+            self.cache = ExtractionCache(self.cache_dir, f"{self.model}|{places.digest}|{geocoding}",
+                                         warn=lambda m: click.echo(f"geomap: warning: {m}", err=True))
+
+        def process(docs):
+            for document, found in mentions.extract_mentions(docs, places, nlp, jobs=self.jobs):
+                yield document, resolve.resolve_document(found, places, self.geocoder, document.date)
+
         docs = documents.read_documents(inputs, self.log, self.options)
-        found_by_doc = mentions.extract_mentions(docs, places, nlp, jobs=self.jobs)
         # A progress bar with rate on a terminal only; silent in pipes and with --quiet.
-        progress = tqdm(found_by_doc, unit=" docs", file=sys.stderr, mininterval=0.5,
-                        disable=self.quiet or not sys.stderr.isatty(), leave=False)
-        for document, found in progress:
-            resolutions = resolve.resolve_document(found, places, self.geocoder, document.date)
+        progress = tqdm(with_cache(docs, self.cache, process), unit=" docs", file=sys.stderr,
+                        mininterval=0.5, disable=self.quiet or not sys.stderr.isatty(), leave=False)
+        for document, resolutions in progress:
             self.unresolved.update(r.mention.text for r in resolutions if r.place is None)
             yield document, resolutions
 
@@ -66,6 +75,9 @@ class Run:
             names = ", ".join(f"{name} ({n})" for name, n in sorted(self.unresolved.items()))
             click.echo(f"geomap: unresolved place names: {names}", err=True)
         click.echo(f"geomap: {self.log.summary()}", err=True)
+        if self.cache is not None and self.cache.hits:
+            click.echo(f"geomap: {self.cache.hits} of {self.cache.hits + self.cache.misses} "
+                       "documents from the cache", err=True)
         if not self.anything_read:
             click.echo("geomap: error: no document could be read; nothing was written", err=True)
             sys.exit(2)
@@ -81,6 +93,10 @@ def processing_options(func):
         click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Processes for the language model; the output is the same."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                     default=None, help="Where extractions are cached for incremental runs "
+                                        "[default: the user cache dir, e.g. ~/.cache/geomap]."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -127,7 +143,10 @@ def make_run(options: dict) -> Run:
                  "max_documents", "strict")
     reading = read_options(**{k: options.pop(k) for k in read_keys})
     model, jobs, quiet = options.pop("model"), options.pop("jobs"), options.pop("quiet")
-    return Run(make_geocoder(**options), reading, model=model, jobs=jobs, quiet=quiet)
+    cache_dir = None if options.pop("no_cache") else options.pop("cache_dir") or default_cache_dir()
+    options.pop("cache_dir", None)
+    return Run(make_geocoder(**options), reading, model=model, jobs=jobs, quiet=quiet,
+               cache_dir=cache_dir)
 
 
 def geocoder_options(func):
@@ -234,6 +253,8 @@ def build(inputs, output, geojson_path, **options):
 @stops_cleanly
 def extract(inputs, output_format, output, explain_picks, **options):
     """Print every place-name mention, resolved or not, as JSON lines."""
+    if explain_picks:
+        options["no_cache"] = True  # the cache keeps picks, not every candidate
     run = make_run(options)
     def write_records(out) -> None:
         for _document, resolutions in run.resolved(inputs):
@@ -298,14 +319,15 @@ def explain(text, date, limit):
 @click.option("--errors", "show_errors", is_flag=True,
               help="Also list every miss, false positive and wrong pick.")
 @processing_options
-def eval_command(gold_file, as_json, show_errors, model, jobs, quiet):
+def eval_command(gold_file, as_json, show_errors, model, jobs, quiet, cache_dir, no_cache):
     """Score geomap against gold locations (toponym or event gold JSONL)."""
     records = evaluate.read_gold(gold_file)
     try:
         kind = evaluate.gold_kind(records)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="GOLD_FILE") from exc
-    run = Run(model=model, jobs=jobs, quiet=quiet)
+    run = Run(model=model, jobs=jobs, quiet=quiet,
+              cache_dir=None if no_cache else cache_dir or default_cache_dir())
     predictions = {document.id: resolve.toponyms(resolutions)
                    for document, resolutions in run.resolved((str(gold_file),))}
     score = evaluate.score_toponyms if kind == "toponyms" else evaluate.score_events

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import gzip
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -135,8 +136,9 @@ class Gazetteer:
     """Name -> candidate places. Get the bundled one with `load()`."""
 
     def __init__(self, rows: str, index_lines: list[str], names_path: Path,
-                 common_words: frozenset[str] = frozenset()):
+                 common_words: frozenset[str] = frozenset(), digest: str = ""):
         self._rows = rows  # one block of text; the index points at row offsets
+        self.digest = digest  # of the data file: a changed gazetteer invalidates caches
         # Names that are also very common English words ("Progress", "Central").
         self.common_words = common_words
         self._index = index_lines  # sorted "key\toffset,offset,..." lines
@@ -223,7 +225,8 @@ def data_dir() -> Path:
 def read(directory: Path) -> Gazetteer:
     """Load the gazetteer files gazetteer/build.py wrote into `directory`."""
     path = directory / "places.tsv.gz"
-    text = gzip.decompress(path.read_bytes()).decode("utf-8")
+    data = path.read_bytes()
+    text = gzip.decompress(data).decode("utf-8")
     header_end = text.index("\n")
     magic, version, rows_length = text[:header_end].split("\t")
     if magic != "geomap-gazetteer" or version != FORMAT_VERSION:
@@ -235,7 +238,7 @@ def read(directory: Path) -> Gazetteer:
     common = (directory / "common_words.txt").read_text(encoding="utf-8").split("\n")
     common_words = frozenset(line for line in common if line and not line.startswith("#"))
     return Gazetteer(text[header_end + 1:rows_end], index, directory / "names.tsv.gz",
-                     common_words)
+                     common_words, hashlib.sha256(data).hexdigest())
 
 
 @cache

@@ -1,6 +1,11 @@
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Caches (extractions, geocoder answers) go to a fresh folder for each test run.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="geomap-test-cache-")
 
 from geomap import gazetteer, mentions, resolve
 from geomap.documents import Document

@@ -1,0 +1,131 @@
+"""Incremental runs: each document's extraction, cached by content and pipeline.
+
+A document's mentions and their resolutions are stored under a key made of
+its content and metadata, the language model, the gazetteer's digest and
+the digest of geomap's own extraction code, so a changed article, gazetteer
+or program never reuses an old answer. SQLite (WAL) in the user cache dir or
+--cache-dir; a corrupt cache file is moved aside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
+from functools import cache
+from pathlib import Path
+
+from geomap.documents import Document
+from geomap.gazetteer import Place
+from geomap.mentions import Mention
+from geomap.resolve import Resolution
+
+# The modules whose code decides what an extraction is.
+EXTRACTION_MODULES = ("documents", "gazetteer", "mentions", "phrases", "resolve", "geocode",
+                      "cache")
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "geomap"
+
+
+@cache
+def code_digest() -> str:
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for name in EXTRACTION_MODULES:
+        digest.update((package / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
+def to_record(resolution: Resolution) -> dict:
+    return {"mention": asdict(resolution.mention),
+            "place": resolution.place.__dict__ if resolution.place else None,
+            "score": resolution.score, "reason": resolution.reason, "source": resolution.source}
+
+
+def from_record(record: dict) -> Resolution:
+    mention = record["mention"]
+    mention["sentence_words"] = tuple(tuple(pair) for pair in mention["sentence_words"])
+    place = Place(**record["place"]) if record["place"] else None
+    return Resolution(Mention(**mention), place, record["score"], record["reason"],
+                      record["source"])
+
+
+class ExtractionCache:
+    """Document -> its resolutions, for one configuration of the pipeline."""
+
+    def __init__(self, directory: Path, configuration: str, warn: Callable[[str], None]):
+        self.path = directory / "extractions.sqlite"
+        self.prefix = hashlib.sha256(f"{configuration}|{code_digest()}".encode()).hexdigest()
+        self.hits = self.misses = 0
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError as exc:
+            aside = self.path.with_name(self.path.name + f".corrupt-{os.getpid()}")
+            os.replace(self.path, aside)
+            warn(f"cache {self.path} was unreadable ({exc}); moved aside to {aside}")
+            self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS extractions (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("SELECT COUNT(*) FROM extractions").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def key(self, document: Document) -> str:
+        content = json.dumps(asdict(document), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(f"{self.prefix}|{content}".encode()).hexdigest()
+
+    def get(self, document: Document) -> list[Resolution] | None:
+        row = self.db.execute("SELECT value FROM extractions WHERE key=?",
+                              (self.key(document),)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return [from_record(record) for record in json.loads(row[0])]
+
+    def put(self, document: Document, resolutions: list[Resolution]) -> None:
+        value = json.dumps([to_record(r) for r in resolutions], ensure_ascii=False)
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?)",
+                            (self.key(document), value))
+
+
+def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,
+               process: Callable[[Iterable[Document]], Iterator[tuple[Document, list[Resolution]]]],
+               ) -> Iterator[tuple[Document, list[Resolution]]]:
+    """Documents with their resolutions, in input order: cached ones from the
+    cache, the others through `process` (one stream, so --jobs stays busy)."""
+    if cache is None:
+        yield from process(documents)
+        return
+    order: deque[tuple[Document, list[Resolution] | None]] = deque()
+
+    def uncached() -> Iterator[Document]:
+        for document in documents:
+            found = cache.get(document)
+            order.append((document, found))
+            if found is None:
+                yield document
+
+    for document, resolutions in process(uncached()):
+        while order[0][1] is not None:
+            yield order.popleft()
+        order.popleft()
+        cache.put(document, resolutions)
+        yield document, resolutions
+    while order:
+        yield order.popleft()

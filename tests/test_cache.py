@@ -1,0 +1,71 @@
+"""Incremental runs: only new or changed documents go through the pipeline again."""
+
+import json
+
+from click.testing import CliRunner
+
+from geomap import gazetteer
+from geomap.cli import cli
+
+ARTICLES = ["Missiles hit Kharkiv on Monday, the governor said.",
+            "Drones attacked Odesa overnight; two people were injured.",
+            "Ukrainian troops advanced near Bakhmut.",
+            "Shelling damaged homes in Kherson."]
+
+
+def extract(tmp_path, folder, *extra):
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["extract", str(folder), "-o", str(out),
+                                      "--cache-dir", str(tmp_path / "cache"), *extra])
+    assert result.exit_code == 0, result.output
+    return out.read_text(), result.output
+
+
+def corpus(tmp_path, texts):
+    folder = tmp_path / "news"
+    folder.mkdir(exist_ok=True)
+    for n, text in enumerate(texts):
+        (folder / f"{n}.txt").write_text(text)
+    return folder
+
+
+def test_a_second_run_takes_unchanged_documents_from_the_cache(tmp_path):
+    folder = corpus(tmp_path, ARTICLES[:3])
+    first, log = extract(tmp_path, folder)
+    assert "from the cache" not in log
+    (folder / "3.txt").write_text(ARTICLES[3])
+    second, log = extract(tmp_path, folder)
+    assert "geomap: 3 of 4 documents from the cache" in log
+    uncached, _log = extract(tmp_path, folder, "--no-cache")
+    assert second == uncached and second.startswith(first)
+    assert [json.loads(line)["text"] for line in second.splitlines()] == [
+        "Kharkiv", "Odesa", "Bakhmut", "Kherson"]
+
+
+def test_a_changed_document_is_processed_again(tmp_path):
+    folder = corpus(tmp_path, ARTICLES[:2])
+    extract(tmp_path, folder)
+    (folder / "1.txt").write_text("Drones attacked Lviv overnight.")
+    output, log = extract(tmp_path, folder)
+    assert "geomap: 1 of 2 documents from the cache" in log
+    assert [json.loads(line)["text"] for line in output.splitlines()] == ["Kharkiv", "Lviv"]
+
+
+def test_a_changed_gazetteer_or_model_invalidates_the_cache(tmp_path, monkeypatch):
+    folder = corpus(tmp_path, ARTICLES[:2])
+    extract(tmp_path, folder)
+    places = gazetteer.load()
+    monkeypatch.setattr(places, "digest", "another gazetteer")
+    _output, log = extract(tmp_path, folder)
+    assert "from the cache" not in log
+    _output, log = extract(tmp_path, folder, "--model", "none")
+    assert "from the cache" not in log
+
+
+def test_a_corrupt_cache_is_moved_aside(tmp_path):
+    folder = corpus(tmp_path, ARTICLES[:1])
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "extractions.sqlite").write_bytes(b"garbage" * 100)
+    output, log = extract(tmp_path, folder)
+    assert "was unreadable" in log and "moved aside" in log
+    assert json.loads(output.splitlines()[0])["text"] == "Kharkiv"
