@@ -32,6 +32,9 @@ from jinja2 import Template
 from geomap.incidents import INCIDENT_TYPES, OTHER, SAFE_URL_SCHEMES, PlaceIncidents
 
 UKRAINE_CENTER = (48.6, 31.2)
+# Very large results: the page carries each place's newest incidents only.
+AGGREGATE_ABOVE = 20_000
+LATEST_PER_PLACE = 10
 ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0); '
                "boundaries: © OpenStreetMap contributors, geoBoundaries (ODbL), Natural Earth")
 
@@ -123,12 +126,20 @@ def dominant_type(group: PlaceIncidents) -> str:
 
 
 def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
-    """What map.js draws: places with their incidents, and the documents they cite."""
+    """What map.js draws: places with their incidents, and the documents they cite.
+
+    Above AGGREGATE_ABOVE incidents the page stays light: each place carries
+    its LATEST_PER_PLACE newest incidents in full and the count of the rest;
+    the GeoJSON keeps everything.
+    """
+    total = sum(len(group.incidents) for group in groups)
+    aggregated = total > AGGREGATE_ABOVE
     doc_index: dict[tuple, int] = {}
     docs, places = [], []
     for group in groups:
         place, incidents = group.place, []
-        for incident in group.incidents:
+        shown = group.incidents[:LATEST_PER_PLACE] if aggregated else group.incidents
+        for incident in shown:
             reports = []
             for report in incident.reports:
                 key = (report.doc_id, report.title, report.source, report.doc_date, report.link)
@@ -146,17 +157,18 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
                        "admin1": place.admin1, "country": place.country,
                        "lat": place.lat, "lon": place.lon, "located_by": group.source,
                        "style": style_of(group), "type": dominant_type(group),
-                       "incidents": incidents})
-    dates = sorted(i["date"] for p in places for i in p["incidents"] if i["date"])
+                       "incidents": incidents,
+                       "more": len(group.incidents) - len(shown)})
+    dates = sorted(i.date for g in groups for i in g.incidents if i.date)
     return {
         "places": places, "documents": docs,
         "sources": sorted({d["source"] or "unknown source" for d in docs}),
         "types": TYPE_STYLES, "type_order": list(TYPE_STYLES),
         "place_styles": PLACE_STYLES, "style_order": list(PLACE_STYLES),
         "attribution": ATTRIBUTION,
-        "summary": {"documents": documents, "places": len(places),
-                    "incidents": sum(len(p["incidents"]) for p in places),
-                    "first": dates[0] if dates else "", "last": dates[-1] if dates else ""},
+        "summary": {"documents": documents, "places": len(places), "incidents": total,
+                    "first": dates[0] if dates else "", "last": dates[-1] if dates else "",
+                    "aggregated": LATEST_PER_PLACE if aggregated else 0},
     }
 
 

@@ -73,7 +73,7 @@ def test_map_data_lists_places_styles_and_shared_documents():
     assert data["type_order"][0] == "attack" and data["types"]["attack"]["symbol"] == "burst"
     assert data["documents"][0]["link_is_url"] is True
     assert data["summary"] == {"documents": 1, "places": 1, "incidents": 1,
-                               "first": "2022-03-15", "last": "2022-03-15"}
+                               "first": "2022-03-15", "last": "2022-03-15", "aggregated": 0}
     assert data["sources"] == ["Wire <b>"]
     assert "GeoNames" in data["attribution"] and "CC BY 4.0" in data["attribution"]
 
@@ -83,3 +83,16 @@ def test_areas_and_geocoded_places_look_different():
     geocoded = map_data(groups_for("T", "Lviv was hit.", source="geocoder"), 1)["places"][0]
     assert sea["style"] == "area" and geocoded["style"] == "geocoded"
     assert geocoded["located_by"] == "geocoder"
+
+
+def test_very_large_results_carry_each_places_newest_incidents_only(monkeypatch):
+    import geomap.render as render
+
+    groups = groups_for("Title", "Lviv was hit.")
+    (group,) = groups
+    group.incidents = group.incidents * 15
+    monkeypatch.setattr(render, "AGGREGATE_ABOVE", 10)
+    data = map_data(groups, 1)
+    (place,) = data["places"]
+    assert len(place["incidents"]) == render.LATEST_PER_PLACE and place["more"] == 5
+    assert data["summary"]["incidents"] == 15 and data["summary"]["aggregated"] == 10

@@ -126,6 +126,10 @@ var geomap = (function () {
         list.appendChild(item);
       });
       box.appendChild(list);
+      if (place.more) {
+        box.appendChild(el("div", "geomap-more", "… and " + place.more +
+          " older incidents: see the GeoJSON for every one."));
+      }
       return box;
     }
 
@@ -153,7 +157,7 @@ var geomap = (function () {
         var visible = visibleIncidents(place);
         if (!visible.length) return;
         shownPlaces += 1;
-        shownIncidents += visible.length;
+        shownIncidents += visible.length + (place.more || 0);
         var type = data.types[place.type];
         var layer;
         if (place.style === "area") {
@@ -173,7 +177,9 @@ var geomap = (function () {
       });
       summaryText.textContent = data.summary.documents + " documents · " + shownPlaces +
         " places · " + shownIncidents + " incidents" +
-        (data.summary.first ? " · " + data.summary.first + " – " + data.summary.last : "");
+        (data.summary.first ? " · " + data.summary.first + " – " + data.summary.last : "") +
+        (data.summary.aggregated ? " · large result: each place shows its " +
+          data.summary.aggregated + " newest incidents here, all of them in the GeoJSON" : "");
     }
 
     /* Basemap, always drawn: neighbours, Ukraine, oblasts and their names. */

