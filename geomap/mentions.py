@@ -8,6 +8,7 @@ people, demonyms and organisations off the map.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from collections.abc import Iterable, Iterator
@@ -72,6 +73,7 @@ FUNCTION_TAGS = {"DT", "PRP", "PRP$", "IN", "CC", "MD", "WDT", "WP", "WP$", "WRB
                  "PDT", "POS", "RP", "UH", "CD", "SYM", ".", ",", ":", "-LRB-", "-RRB-", "``", "''"}
 MAX_NAME_TOKENS = 6
 MIN_VARIANT_LENGTH = 5
+NAME_PUNCTUATION = {"-", "–", "'", "’", ".", "/"}
 SEPARATORS = {"•", "|", "·", "—", "–"}
 SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", "'", ")")
 HEADING_MAX = 100  # a shorter line without final punctuation, followed by a capital, is a heading
@@ -181,19 +183,33 @@ def _variant_span(doc: Doc, i: int, gazetteer: Gazetteer) -> Span | None:
     return None
 
 
+def _name_lengths(words: list[str], i: int) -> range:
+    """How many tokens from i a name may span: it does not run across
+    punctuation other than the hyphens, apostrophes and dots names contain."""
+    n = 1
+    while n < MAX_NAME_TOKENS and i + n < len(words) and (
+            words[i + n][0].isalnum() or words[i + n] in NAME_PUNCTUATION):
+        n += 1
+    return range(n, 0, -1)
+
+
 def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
     """Longest capitalised token sequences whose names the gazetteer knows."""
+    text = doc.text
+    words = [token.text for token in doc]
+    starts = [token.idx for token in doc]
     spans, i = [], 0
     while i < len(doc):
         found = None
         if _looks_like_name(doc[i]):
-            for n in range(min(MAX_NAME_TOKENS, len(doc) - i), 0, -1):
-                span = doc[i:i + n]
-                if not span[-1].text[0].isalnum() or _glued_to_neighbour(span):
+            for n in _name_lengths(words, i):
+                if not words[i + n - 1][0].isalnum():
                     continue
-                key = normalize(span.text)
-                if gazetteer.has_key(key) and _matchable(gazetteer, key):
-                    found = span
+                # The name's text straight from the string: cheaper than a Span.
+                key = normalize(text[starts[i]:starts[i + n - 1] + len(words[i + n - 1])])
+                if (gazetteer.has_key(key) and _matchable(gazetteer, key)
+                        and not _glued_to_neighbour(doc[i:i + n])):
+                    found = doc[i:i + n]
                     break
             if found is None:
                 found = _variant_span(doc, i, gazetteer)
@@ -412,17 +428,22 @@ def sentence_bounds(text: str, start: int, end: int, mention_start: int) -> tupl
 def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer) -> list[Mention]:
     mentions = []
     words_of: dict[tuple[int, int], tuple[tuple[str, str], ...]] = {}
-    for found in find_place_spans(doc, gazetteer):
+    found_spans = find_place_spans(doc, gazetteer)
+    text = document.text  # the same as doc.text, which spaCy rebuilds on every access
+    # The sentences once per document: Span.sent walks the document every time.
+    sentences = [(sent.start_char, sent.end_char) for sent in doc.sents] if found_spans else []
+    sentence_starts = [start for start, _end in sentences]
+    for found in found_spans:
         span = found.span
-        start, end = sentence_bounds(doc.text, span.sent.start_char, span.sent.end_char,
-                                     span.start_char)
+        sent_start, sent_end = sentences[bisect.bisect_right(sentence_starts, span.start_char) - 1]
+        start, end = sentence_bounds(text, sent_start, sent_end, span.start_char)
         if (start, end) not in words_of:
             words_of[(start, end)] = tuple(
                 (token.lower_, token.lemma_.lower() or token.lower_) for token in doc.char_span(
                     start, end, alignment_mode="expand") if not token.is_space)
         mentions.append(Mention(
             doc_id=document.id, text=span.text, start=span.start_char, end=span.end_char,
-            sentence=doc.text[start:end], sentence_start=start, label=found.label,
+            sentence=text[start:end], sentence_start=start, label=found.label,
             name=found.name.text, designator=found.designator,
             after_article=found.after_article, sentence_words=words_of[(start, end)],
         ))

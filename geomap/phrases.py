@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from geopy.distance import distance
+from geopy.distance import distance, great_circle
 
 from geomap.gazetteer import Place
 from geomap.mentions import Mention
@@ -46,7 +46,7 @@ class RelativePosition:
 
     def fit(self, place: Place) -> tuple[str, float] | None:
         """A bonus when the candidate sits where the phrase says; None when not."""
-        actual = distance(self.reference, (place.lat, place.lon)).km
+        actual = great_circle(self.reference, (place.lat, place.lon)).km
         tolerance = max(10.0, 0.25 * self.km)
         error = abs(actual - self.km)
         if error > tolerance:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from geopy.distance import distance
+from geopy.distance import great_circle
 
 from geomap.gazetteer import Gazetteer, Place, name_similarity, normalize
 from geomap.geocode import Geocoder
@@ -249,7 +249,7 @@ def _anchors(keys: list[str], options: list[list[Place]]) -> list[Anchor]:
 
 
 def km_between(a: Place, b: Place) -> float:
-    return distance((a.lat, a.lon), (b.lat, b.lon)).km
+    return great_circle((a.lat, a.lon), (b.lat, b.lon)).km
 
 
 def _near_anchor(place: Place, anchors: list[Anchor], own_key: str) -> tuple[str, float] | None:
@@ -258,7 +258,7 @@ def _near_anchor(place: Place, anchors: list[Anchor], own_key: str) -> tuple[str
     for anchor in anchors:
         if anchor.key == own_key:
             continue
-        km = distance((place.lat, place.lon), anchor.point).km
+        km = great_circle((place.lat, place.lon), anchor.point).km
         if km < NEAR_KM and (best is None or km < best[1]):
             best = (anchor.name, km)
     if best is None:
