@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import sys
 from collections import Counter
@@ -44,17 +45,22 @@ class Run:
 
     def resolved(self, inputs: tuple[str, ...]) -> Iterator[tuple[documents.Document, list[resolve.Resolution]]]:
         places = gazetteer.load()
-        try:
-            nlp = mentions.load_pipeline(self.model)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--model") from exc
         if self.cache_dir is not None:
             geocoding = self.geocoder.name if self.geocoder else "none"
             self.cache = ExtractionCache(self.cache_dir, f"{self.model}|{places.digest}|{geocoding}",
                                          warn=lambda m: click.echo(f"geomap: warning: {m}", err=True))
 
         def process(docs):
-            for document, found in mentions.extract_mentions(docs, places, nlp, jobs=self.jobs):
+            docs = iter(docs)
+            first = next(docs, None)
+            if first is None:
+                return  # everything came from the cache: no need for the language model
+            try:
+                nlp = mentions.load_pipeline(self.model)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--model") from exc
+            for document, found in mentions.extract_mentions(itertools.chain([first], docs),
+                                                             places, nlp, jobs=self.jobs):
                 yield document, resolve.resolve_document(found, places, self.geocoder, document.date)
 
         docs = documents.read_documents(inputs, self.log, self.options)

@@ -52,8 +52,12 @@ INCIDENT_TYPES: dict[str, list[str]] = {
 }
 OTHER = "other"
 TYPE_WEIGHT = {"attack": 3, "casualties": 3}
-_PATTERNS = {kind: [tuple(phrase.split()) for phrase in phrases]
-             for kind, phrases in INCIDENT_TYPES.items()}
+# Patterns by their first lemma, so a sentence is scanned once.
+_PATTERNS_BY_FIRST: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+for _kind, _phrases in INCIDENT_TYPES.items():
+    for _phrase in _phrases:
+        _words = tuple(_phrase.split())
+        _PATTERNS_BY_FIRST.setdefault(_words[0], []).append((_kind, _words))
 
 COUNT_LEMMAS = {"killed": {"kill", "dead", "die", "death"},
                 "injured": {"injure", "wound", "hurt"},
@@ -131,12 +135,11 @@ def link_for(document: Document) -> str:
 def incident_types(words: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """The types whose lemma phrases occur in the sentence, most matches first."""
     lemmas = [lemma for _text, lemma in words]
-    hits = {}
-    for kind, patterns in _PATTERNS.items():
-        count = sum(1 for pattern in patterns for i in range(len(lemmas) - len(pattern) + 1)
-                    if tuple(lemmas[i:i + len(pattern)]) == pattern)
-        if count:
-            hits[kind] = count
+    hits: dict[str, int] = {}
+    for i, lemma in enumerate(lemmas):
+        for kind, pattern in _PATTERNS_BY_FIRST.get(lemma, ()):
+            if tuple(lemmas[i:i + len(pattern)]) == pattern:
+                hits[kind] = hits.get(kind, 0) + 1
     # What happened weighs more than what it touched: "shelling ... without
     # heating, power or water" is an attack first.
     ordered = sorted(hits, key=lambda kind: (-hits[kind] * TYPE_WEIGHT.get(kind, 1),
