@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
@@ -21,17 +19,13 @@ from pathlib import Path
 
 from geomap.documents import Document
 from geomap.gazetteer import Place
+from geomap.geocode import open_cache_db
 from geomap.mentions import Mention
 from geomap.resolve import Resolution
 
 # The modules whose code decides what an extraction is.
 EXTRACTION_MODULES = ("documents", "gazetteer", "mentions", "phrases", "resolve", "geocode",
                       "cache")
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "geomap"
 
 
 @cache
@@ -64,25 +58,7 @@ class ExtractionCache:
         self.path = directory / "extractions.sqlite"
         self.prefix = hashlib.sha256(f"{configuration}|{code_digest()}".encode()).hexdigest()
         self.hits = self.misses = 0
-        directory.mkdir(parents=True, exist_ok=True)
-        try:
-            self.db = self._open()
-        except sqlite3.DatabaseError as exc:
-            aside = self.path.with_name(self.path.name + f".corrupt-{os.getpid()}")
-            os.replace(self.path, aside)
-            warn(f"cache {self.path} was unreadable ({exc}); moved aside to {aside}")
-            self.db = self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS extractions (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("SELECT COUNT(*) FROM extractions").fetchone()
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
+        self.db = open_cache_db(self.path, "extractions", "key TEXT PRIMARY KEY, value TEXT", warn)
 
     def key(self, document: Document) -> str:
         content = json.dumps(asdict(document), sort_keys=True, ensure_ascii=False)

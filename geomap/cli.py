@@ -15,10 +15,10 @@ import click
 from tqdm import tqdm
 
 from geomap import documents, evaluate, gazetteer, mentions, resolve
-from geomap.cache import ExtractionCache, default_cache_dir, with_cache
+from geomap.cache import ExtractionCache, with_cache
 from geomap.export import atomic_writer, geojson_text, mention_line, write_atomic
 from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
-                            offline_requested)
+                            offline_requested, user_cache_dir)
 from geomap.incidents import collect_incidents
 from geomap.render import render_map
 
@@ -149,7 +149,7 @@ def make_run(options: dict) -> Run:
                  "max_documents", "strict")
     reading = read_options(**{k: options.pop(k) for k in read_keys})
     model, jobs, quiet = options.pop("model"), options.pop("jobs"), options.pop("quiet")
-    cache_dir = None if options.pop("no_cache") else options.pop("cache_dir") or default_cache_dir()
+    cache_dir = None if options.pop("no_cache") else options.pop("cache_dir") or user_cache_dir()
     options.pop("cache_dir", None)
     return Run(make_geocoder(**options), reading, model=model, jobs=jobs, quiet=quiet,
                cache_dir=cache_dir)
@@ -333,7 +333,7 @@ def eval_command(gold_file, as_json, show_errors, model, jobs, quiet, cache_dir,
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="GOLD_FILE") from exc
     run = Run(model=model, jobs=jobs, quiet=quiet,
-              cache_dir=None if no_cache else cache_dir or default_cache_dir())
+              cache_dir=None if no_cache else cache_dir or user_cache_dir())
     predictions = {document.id: resolve.toponyms(resolutions)
                    for document, resolutions in run.resolved((str(gold_file),))}
     score = evaluate.score_toponyms if kind == "toponyms" else evaluate.score_events

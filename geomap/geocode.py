@@ -47,9 +47,36 @@ def offline_requested() -> bool:
     return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def default_cache_path() -> Path:
+def user_cache_dir() -> Path:
+    """geomap's folder in the user cache dir ($XDG_CACHE_HOME, else ~/.cache)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "geomap" / "geocode.sqlite"
+    return Path(base) / "geomap"
+
+
+def open_cache_db(path: Path, table: str, columns: str,
+                  warn: Callable[[str], None]) -> sqlite3.Connection:
+    """An SQLite cache in WAL mode (concurrent runs read while one writes, and
+    it survives crashes); a corrupt file is moved aside with a warning."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def connect() -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+            db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    try:
+        return connect()
+    except sqlite3.DatabaseError as exc:
+        aside = path.with_name(path.name + f".corrupt-{os.getpid()}")
+        os.replace(path, aside)
+        warn(f"cache {path} was unreadable ({exc}); moved aside to {aside} and started afresh")
+        return connect()
 
 
 def place_from_location(service: str, location) -> Place:
@@ -90,36 +117,17 @@ class GeopyGeocoder:
                                     swallow_exceptions=False)
         self._max_retries = max_retries
         self._warn = warn
-        self._cache_path = cache_path or default_cache_path()
+        self._cache_path = cache_path or user_cache_dir() / "geocode.sqlite"
         self._db: sqlite3.Connection | None = None
         self._failed: set[str] = set()  # names that failed this run: not asked again
         self._failures_in_a_row = 0
 
     def _cache(self) -> sqlite3.Connection:
         if self._db is None:
-            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self._db = self._open_cache()
-            except sqlite3.DatabaseError as exc:
-                aside = self._cache_path.with_name(self._cache_path.name + f".corrupt-{os.getpid()}")
-                os.replace(self._cache_path, aside)
-                self._warn(f"geocoder cache {self._cache_path} was unreadable ({exc}); "
-                           f"moved aside to {aside} and started afresh")
-                self._db = self._open_cache()
+            self._db = open_cache_db(self._cache_path, "answers",
+                                     "service TEXT, query TEXT, place TEXT, "
+                                     "PRIMARY KEY (service, query)", self._warn)
         return self._db
-
-    def _open_cache(self) -> sqlite3.Connection:
-        # WAL lets concurrent runs read while one writes, and survives crashes.
-        db = sqlite3.connect(self._cache_path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS answers ("
-                       "service TEXT, query TEXT, place TEXT, PRIMARY KEY (service, query))")
-            db.execute("SELECT COUNT(*) FROM answers").fetchone()
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
 
     def geocode(self, query: str) -> Place | None:
         key = normalize(query)
