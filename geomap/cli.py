@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from geomap import documents, evaluate, gazetteer, mentions, resolve
 from geomap.cache import ExtractionCache, with_cache
-from geomap.export import atomic_writer, geojson_text, mention_line, write_atomic
+from geomap.export import atomic_writer, csv_text, geojson_text, mention_line, write_atomic
 from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
                             offline_requested, user_cache_dir)
 from geomap.incidents import collect_incidents
@@ -227,21 +227,25 @@ def stops_cleanly(command):
               default=DEFAULT_OUTPUT, show_default=True, help="HTML map to write.")
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="GeoJSON to write [default: beside the map, .geojson].")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="CSV of incidents to write [default: beside the map, .csv].")
 @input_options
 @processing_options
 @geocoder_options
 @stops_cleanly
-def build(inputs, output, geojson_path, **options):
-    """Build an HTML map (and GeoJSON) from articles: files, folders, or '-' for stdin."""
+def build(inputs, output, geojson_path, csv_path, **options):
+    """Build an HTML map (and GeoJSON and CSV) from articles: files, folders, or '-' for stdin."""
     run = make_run(options)
     groups = collect_incidents(run.resolved(inputs))
     if run.anything_read:
         geojson_path = geojson_path or output.with_suffix(".geojson")
+        csv_path = csv_path or output.with_suffix(".csv")
         write_atomic(output, render_map(groups, run.log.documents))
         write_atomic(geojson_path, geojson_text(groups))
+        write_atomic(csv_path, csv_text(groups))
         incidents = sum(len(g.incidents) for g in groups)
         click.echo(f"geomap: {run.log.documents} documents, {len(groups)} places, "
-                   f"{incidents} incidents -> {output}, {geojson_path}", err=True)
+                   f"{incidents} incidents -> {output}, {geojson_path}, {csv_path}", err=True)
     run.finish()
 
 

@@ -1,7 +1,9 @@
-"""Exports: GeoJSON of places and incidents, JSONL of mentions, written atomically."""
+"""Exports: GeoJSON and CSV of places and incidents, JSONL of mentions, written atomically."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -71,6 +73,35 @@ def geojson_text(groups: list[PlaceIncidents]) -> str:
 
 
 EXPLAINED_CANDIDATES = 5
+
+
+CSV_COLUMNS = ["place_id", "place", "kind", "oblast", "country", "lat", "lon", "located_by",
+               "type", "types", "date", "date_source", "killed", "injured", "evacuated",
+               "source", "title", "article_date", "link", "sentence"]
+
+
+def csv_text(groups: list[PlaceIncidents]) -> str:
+    """One row per report of an incident, for spreadsheets."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for group in groups:
+        place = group.place
+        for incident in group.incidents:
+            for report in incident.reports:
+                writer.writerow([
+                    place.id, place.name, place.kind, place.admin1, place.country, place.lat,
+                    place.lon, group.source, incident.type, ";".join(incident.types),
+                    incident.date, incident.date_source, incident.counts.get("killed", ""),
+                    incident.counts.get("injured", ""), incident.counts.get("evacuated", ""),
+                    *map(_no_formula, (report.source, report.title, report.doc_date,
+                                       report.link, report.sentence))])
+    return buffer.getvalue()
+
+
+def _no_formula(text: str) -> str:
+    """Spreadsheets run cells that start with =, +, - or @: quote them as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def mention_record(resolution: Resolution, explain: bool = False) -> dict:

@@ -212,3 +212,21 @@ def test_model_none_is_the_gazetteer_only_fast_path(tmp_path):
     assert found == [("Kharkiv", "Kharkiv"), ("Odesa region", "Odesa Oblast")]
     missing = CliRunner().invoke(cli, ["extract", str(source), "--model", "en_core_web_xx"])
     assert missing.exit_code == 2 and "spaCy pipeline 'en_core_web_xx' is not installed" in missing.output
+
+
+def test_build_writes_a_csv_of_incidents_for_spreadsheets(tmp_path):
+    import csv
+
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "a", "source": "AP", "date": "2022-03-16",
+                                  "title": "=HYPERLINK(\"http://x\")",
+                                  "text": "At least 5 people were killed in Lviv."}) + "\n")
+    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(tmp_path / "map.html")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "map.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    (row,) = rows
+    assert (row["place"], row["oblast"], row["type"], row["killed"], row["source"]) == (
+        "Lviv", "Lviv Oblast", "casualties", "5", "AP")
+    assert row["sentence"] == "At least 5 people were killed in Lviv."
+    assert row["title"].startswith("'=HYPERLINK(")  # never a live formula
