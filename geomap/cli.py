@@ -14,13 +14,12 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from geomap import documents, evaluate, gazetteer, mentions, resolve
+from geomap import documents, gazetteer, mentions, resolve
 from geomap.cache import ExtractionCache, with_cache
 from geomap.export import atomic_writer, csv_text, geojson_text, mention_line, write_atomic
 from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
                             offline_requested, user_cache_dir)
 from geomap.incidents import collect_incidents
-from geomap.render import render_map
 
 DEFAULT_OUTPUT = Path("output/map.html")
 
@@ -235,6 +234,8 @@ def stops_cleanly(command):
 @stops_cleanly
 def build(inputs, output, geojson_path, csv_path, **options):
     """Build an HTML map (and GeoJSON and CSV) from articles: files, folders, or '-' for stdin."""
+    from geomap.render import render_map  # Folium is only needed here: extract starts faster
+
     run = make_run(options)
     groups = collect_incidents(run.resolved(inputs))
     if run.anything_read:
@@ -331,6 +332,8 @@ def explain(text, date, limit):
 @processing_options
 def eval_command(gold_file, as_json, show_errors, model, jobs, quiet, cache_dir, no_cache):
     """Score geomap against gold locations (toponym or event gold JSONL)."""
+    from geomap import evaluate
+
     records = evaluate.read_gold(gold_file)
     try:
         kind = evaluate.gold_kind(records)
