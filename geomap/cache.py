@@ -64,20 +64,18 @@ class ExtractionCache:
         content = json.dumps(asdict(document), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(f"{self.prefix}|{content}".encode()).hexdigest()
 
-    def get(self, document: Document) -> list[Resolution] | None:
-        row = self.db.execute("SELECT value FROM extractions WHERE key=?",
-                              (self.key(document),)).fetchone()
+    def get(self, key: str) -> list[Resolution] | None:
+        row = self.db.execute("SELECT value FROM extractions WHERE key=?", (key,)).fetchone()
         if row is None:
             self.misses += 1
             return None
         self.hits += 1
         return [from_record(record) for record in json.loads(row[0])]
 
-    def put(self, document: Document, resolutions: list[Resolution]) -> None:
+    def put(self, key: str, resolutions: list[Resolution]) -> None:
         value = json.dumps([to_record(r) for r in resolutions], ensure_ascii=False)
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?)",
-                            (self.key(document), value))
+            self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?)", (key, value))
 
 
 def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,
@@ -88,20 +86,24 @@ def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,
     if cache is None:
         yield from process(documents)
         return
-    order: deque[tuple[Document, list[Resolution] | None]] = deque()
+    # (document, its key, its cached resolutions or None), in input order.
+    order: deque[tuple[Document, str, list[Resolution] | None]] = deque()
 
     def uncached() -> Iterator[Document]:
         for document in documents:
-            found = cache.get(document)
-            order.append((document, found))
+            key = cache.key(document)
+            found = cache.get(key)
+            order.append((document, key, found))
             if found is None:
                 yield document
 
     for document, resolutions in process(uncached()):
-        while order[0][1] is not None:
-            yield order.popleft()
-        order.popleft()
-        cache.put(document, resolutions)
+        while order[0][2] is not None:
+            cached, _key, found = order.popleft()
+            yield cached, found
+        _document, key, _found = order.popleft()
+        cache.put(key, resolutions)
         yield document, resolutions
     while order:
-        yield order.popleft()
+        cached, _key, found = order.popleft()
+        yield cached, found

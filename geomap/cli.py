@@ -47,7 +47,7 @@ class Run:
         if self.cache_dir is not None:
             geocoding = self.geocoder.name if self.geocoder else "none"
             self.cache = ExtractionCache(self.cache_dir, f"{self.model}|{places.digest}|{geocoding}",
-                                         warn=lambda m: click.echo(f"geomap: warning: {m}", err=True))
+                                         warn=warn)
 
         def process(docs):
             docs = iter(docs)
@@ -90,8 +90,25 @@ class Run:
             sys.exit(1)
 
 
-def processing_options(func):
-    options = [
+def option_group(*options):
+    """One decorator for a group of click options, in the order given."""
+    def apply(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return apply
+
+
+def warn(message: str) -> None:
+    click.echo(f"geomap: warning: {message}", err=True)
+
+
+def cache_dir_for(cache_dir: Path | None, no_cache: bool) -> Path | None:
+    """Where extractions are cached: --cache-dir, else the user cache dir; None with --no-cache."""
+    return None if no_cache else cache_dir or user_cache_dir()
+
+
+processing_options = option_group(
         click.option("--model", default=mentions.MODEL, show_default=True,
                      help="spaCy English pipeline to use (e.g. en_core_web_md), or 'none' for "
                           "the fast gazetteer-only path with no statistical model."),
@@ -102,14 +119,8 @@ def processing_options(func):
                      default=None, help="Where extractions are cached for incremental runs "
                                         "[default: the user cache dir, e.g. ~/.cache/geomap]."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def input_options(func):
-    options = [
+)
+input_options = option_group(
         click.option("--include", multiple=True, metavar="GLOB",
                      help="In folders, read only files matching GLOB (repeatable)."),
         click.option("--exclude", multiple=True, metavar="GLOB",
@@ -128,10 +139,7 @@ def input_options(func):
                      help="Stop reading after this many documents."),
         click.option("--strict", is_flag=True,
                      help="Any failed input is fatal, before anything is written."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+)
 
 
 def read_options(include, exclude, text_column, id_column, stdin_format, max_chars,
@@ -148,14 +156,12 @@ def make_run(options: dict) -> Run:
                  "max_documents", "strict")
     reading = read_options(**{k: options.pop(k) for k in read_keys})
     model, jobs, quiet = options.pop("model"), options.pop("jobs"), options.pop("quiet")
-    cache_dir = None if options.pop("no_cache") else options.pop("cache_dir") or user_cache_dir()
-    options.pop("cache_dir", None)
+    cache_dir = cache_dir_for(options.pop("cache_dir"), options.pop("no_cache"))
     return Run(make_geocoder(**options), reading, model=model, jobs=jobs, quiet=quiet,
                cache_dir=cache_dir)
 
 
-def geocoder_options(func):
-    options = [
+geocoder_options = option_group(
         click.option("--geocode", is_flag=True,
                      help="Ask an online geocoder about names the gazetteer lacks "
                           "(off by default: lookups reveal what you are mapping)."),
@@ -170,10 +176,7 @@ def geocoder_options(func):
         click.option("--offline", is_flag=True,
                      help=f"Guarantee no network access at all (also {OFFLINE_ENV}=1); "
                           "overrides --geocode."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+)
 
 
 def make_geocoder(geocode: bool, service: str, geocoder_domain: str | None,
@@ -183,8 +186,7 @@ def make_geocoder(geocode: bool, service: str, geocoder_domain: str | None,
         return None
     try:
         return GeopyGeocoder(service, domain=geocoder_domain, scheme=geocoder_scheme,
-                             user_agent=user_agent,
-                             warn=lambda message: click.echo(f"geomap: warning: {message}", err=True))
+                             user_agent=user_agent, warn=warn)
     except Exception as exc:  # geopy raises different errors for unknown services
         raise click.BadParameter(str(exc), param_hint="--geocoder") from exc
 
@@ -339,8 +341,7 @@ def eval_command(gold_file, as_json, show_errors, model, jobs, quiet, cache_dir,
         kind = evaluate.gold_kind(records)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="GOLD_FILE") from exc
-    run = Run(model=model, jobs=jobs, quiet=quiet,
-              cache_dir=None if no_cache else cache_dir or user_cache_dir())
+    run = Run(model=model, jobs=jobs, quiet=quiet, cache_dir=cache_dir_for(cache_dir, no_cache))
     predictions = {document.id: resolve.toponyms(resolutions)
                    for document, resolutions in run.resolved((str(gold_file),))}
     score = evaluate.score_toponyms if kind == "toponyms" else evaluate.score_events

@@ -330,12 +330,16 @@ def kind_of(path: Path) -> str:
     return "html" if suffix in HTML_SUFFIXES else suffix.lstrip(".")
 
 
+def _matches(relative: str, globs: Iterable[str]) -> bool:
+    """Whether a file's path below the folder, or its name, matches a glob."""
+    name = os.path.basename(relative)
+    return any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(name, g) for g in globs)
+
+
 def _wanted(relative: str, options: ReadOptions) -> bool:
-    if options.include and not any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(
-            os.path.basename(relative), g) for g in options.include):
+    if options.include and not _matches(relative, options.include):
         return False
-    return not any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(os.path.basename(relative), g)
-                   for g in options.exclude)
+    return not _matches(relative, options.exclude)
 
 
 def folder_files(folder: Path, options: ReadOptions, log: InputLog) -> Iterator[Path]:

@@ -154,18 +154,21 @@ class Gazetteer:
             place = self._places[offset] = _parse_row(row)
         return place
 
-    def _offsets(self, key: str) -> list[int]:
+    def _index_line(self, key: str) -> str | None:
+        """The index line "key\toffsets" for a normalised key, found by bisection."""
         probe = key + "\t"
         pos = bisect.bisect_left(self._index, probe)
         if pos < len(self._index) and self._index[pos].startswith(probe):
-            return [int(n) for n in self._index[pos][len(probe):].split(",")]
-        return []
+            return self._index[pos]
+        return None
+
+    def _offsets(self, key: str) -> list[int]:
+        line = self._index_line(key)
+        return [int(n) for n in line[len(key) + 1:].split(",")] if line else []
 
     def has_key(self, key: str) -> bool:
         """Whether some place has a name with this normalised key."""
-        probe = key + "\t"
-        pos = bisect.bisect_left(self._index, probe)
-        return pos < len(self._index) and self._index[pos].startswith(probe)
+        return self._index_line(key) is not None
 
     def lookup(self, name: str) -> list[Place]:
         """All places one of whose names normalises like `name`, in id order."""
