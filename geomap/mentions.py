@@ -161,7 +161,8 @@ def _glued_to_neighbour(span: Span) -> bool:
                 or (after is not None and after.text in "-–" and not span[-1].whitespace_))
 
 
-def _variant_span(doc: Doc, i: int, gazetteer: Gazetteer) -> Span | None:
+def _variant_span(doc: Doc, i: int, gazetteer: Gazetteer,
+                  entity_starts: dict[int, Span]) -> Span | None:
     """A name the gazetteer knows only under another transliteration
     ("Marganets" for Marhanets, "Kamyanets-Podilsky"): a proper noun, or a
     whole entity of the model's that is no person."""
@@ -170,8 +171,7 @@ def _variant_span(doc: Doc, i: int, gazetteer: Gazetteer) -> Span | None:
         return None
     spans = []
     if token.ent_iob_ == "B":
-        entity = next(ent for ent in doc.ents if ent.start == i)
-        spans.append(_entity_core(entity))
+        spans.append(_entity_core(entity_starts[i]))
     if token.tag_ in ("NNP", "NNPS") or token.ent_iob_ == "B":
         spans.append(doc[i:i + 1])
     for span in spans:
@@ -198,6 +198,8 @@ def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
     text = doc.text
     words = [token.text for token in doc]
     starts = [token.idx for token in doc]
+    # doc.ents builds new Spans on every access: look the entities up once.
+    entity_starts = {ent.start: ent for ent in doc.ents}
     spans, i = [], 0
     while i < len(doc):
         found = None
@@ -212,7 +214,7 @@ def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
                     found = doc[i:i + n]
                     break
             if found is None:
-                found = _variant_span(doc, i, gazetteer)
+                found = _variant_span(doc, i, gazetteer, entity_starts)
         if found is not None:
             spans.append(found)
             i = found.end
