@@ -16,7 +16,7 @@ test: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,gazetteer]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,gazetteer]'
 	touch $@
 
 # Rebuild the bundled gazetteer from the GeoNames dumps.

@@ -18,14 +18,13 @@ from functools import cache
 from pathlib import Path
 
 from geomap.documents import Document
-from geomap.gazetteer import Place
 from geomap.geocode import open_cache_db
-from geomap.mentions import Mention
+from geomap.records import resolution_from_record, resolution_record
 from geomap.resolve import Resolution
 
 # The modules whose code decides what an extraction is.
 EXTRACTION_MODULES = ("documents", "gazetteer", "mentions", "phrases", "resolve", "geocode",
-                      "cache")
+                      "cache", "records")
 
 
 @cache
@@ -35,20 +34,6 @@ def code_digest() -> str:
     for name in EXTRACTION_MODULES:
         digest.update((package / f"{name}.py").read_bytes())
     return digest.hexdigest()
-
-
-def to_record(resolution: Resolution) -> dict:
-    return {"mention": asdict(resolution.mention),
-            "place": resolution.place.__dict__ if resolution.place else None,
-            "score": resolution.score, "reason": resolution.reason, "source": resolution.source}
-
-
-def from_record(record: dict) -> Resolution:
-    mention = record["mention"]
-    mention["sentence_words"] = tuple(tuple(pair) for pair in mention["sentence_words"])
-    place = Place(**record["place"]) if record["place"] else None
-    return Resolution(Mention(**mention), place, record["score"], record["reason"],
-                      record["source"])
 
 
 class ExtractionCache:
@@ -70,10 +55,10 @@ class ExtractionCache:
             self.misses += 1
             return None
         self.hits += 1
-        return [from_record(record) for record in json.loads(row[0])]
+        return [resolution_from_record(record) for record in json.loads(row[0])]
 
     def put(self, key: str, resolutions: list[Resolution]) -> None:
-        value = json.dumps([to_record(r) for r in resolutions], ensure_ascii=False)
+        value = json.dumps([resolution_record(r) for r in resolutions], ensure_ascii=False)
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?)", (key, value))
 

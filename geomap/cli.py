@@ -8,18 +8,19 @@ import itertools
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
-from geomap import documents, gazetteer, mentions, resolve
+from geomap import documents, gazetteer, mentions, resolve, scaleout
 from geomap.cache import ExtractionCache, with_cache
-from geomap.export import atomic_writer, csv_text, geojson_text, mention_line, write_atomic
+from geomap.export import atomic_directory, atomic_writer, csv_text, geojson_text, write_atomic
 from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
                             offline_requested, user_cache_dir)
 from geomap.incidents import collect_incidents
+from geomap.records import FORMATS, MENTION_FORMAT, extraction_lines, read_extraction
 
 DEFAULT_OUTPUT = Path("output/map.html")
 
@@ -63,12 +64,14 @@ class Run:
                 yield document, resolve.resolve_document(found, places, self.geocoder, document.date)
 
         docs = documents.read_documents(inputs, self.log, self.options)
-        # A progress bar with rate on a terminal only; silent in pipes and with --quiet.
-        progress = tqdm(with_cache(docs, self.cache, process), unit=" docs", file=sys.stderr,
-                        mininterval=0.5, disable=self.quiet or not sys.stderr.isatty(), leave=False)
-        for document, resolutions in progress:
+        for document, resolutions in self.progress(with_cache(docs, self.cache, process), "docs"):
             self.unresolved.update(r.mention.text for r in resolutions if r.place is None)
             yield document, resolutions
+
+    def progress(self, items: Iterable, unit: str, total: int | None = None) -> Iterable:
+        """A progress bar with rate on a terminal only; silent in pipes and with --quiet."""
+        return tqdm(items, unit=f" {unit}", total=total, file=sys.stderr, mininterval=0.5,
+                    disable=self.quiet or not sys.stderr.isatty(), leave=False)
 
     @property
     def anything_read(self) -> bool:
@@ -230,16 +233,20 @@ def stops_cleanly(command):
               default=None, help="GeoJSON to write [default: beside the map, .geojson].")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="CSV of incidents to write [default: beside the map, .csv].")
+@click.option("--from-extract", is_flag=True,
+              help="INPUTS are `geomap extract --format documents` output (files, or folders "
+                   "of a Dask run's parts): map them without running the language model.")
 @input_options
 @processing_options
 @geocoder_options
 @stops_cleanly
-def build(inputs, output, geojson_path, csv_path, **options):
+def build(inputs, output, geojson_path, csv_path, from_extract, **options):
     """Build an HTML map (and GeoJSON and CSV) from articles: files, folders, or '-' for stdin."""
     from geomap.render import render_map  # Folium is only needed here: extract starts faster
 
     run = make_run(options)
-    groups = collect_incidents(run.resolved(inputs))
+    resolved = read_extraction(inputs, run.log) if from_extract else run.resolved(inputs)
+    groups = collect_incidents(resolved)
     if run.anything_read:
         geojson_path = geojson_path or output.with_suffix(".geojson")
         csv_path = csv_path or output.with_suffix(".csv")
@@ -254,24 +261,41 @@ def build(inputs, output, geojson_path, csv_path, **options):
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--format", "output_format", type=click.Choice(["jsonl"]), default="jsonl",
-              show_default=True, help="Output format: one JSON object per mention.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write [default: standard output].")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default=MENTION_FORMAT,
+              show_default=True, help="JSON lines of each mention, or of each document with "
+                                      "everything `build --from-extract` needs.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write [default: standard output]; with --engine dask, the folder "
+                   "of part-NNNNN.jsonl files to write.")
 @click.option("--explain", "explain_picks", is_flag=True,
-              help="Add the top candidates with their scores and factors to each record.")
+              help="Add the top candidates with their scores and factors to each mention.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Run on this machine, or on a Dask cluster "
+                                      "(pip install 'geomap[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: the cluster's scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "[default: a local cluster of --jobs worker processes].")
+@click.option("--partition-bytes", type=click.IntRange(min=1000),
+              default=scaleout.PARTITION_BYTES, show_default=True,
+              help="With --engine dask: about how much input each task reads.")
 @input_options
 @processing_options
 @geocoder_options
 @stops_cleanly
-def extract(inputs, output_format, output, explain_picks, **options):
+def extract(inputs, output_format, output, explain_picks, engine, scheduler, partition_bytes,
+            **options):
     """Print every place-name mention, resolved or not, as JSON lines."""
     if explain_picks:
         options["no_cache"] = True  # the cache keeps picks, not every candidate
     run = make_run(options)
+    if engine == "dask":
+        extract_on_dask(run, inputs, output, output_format, explain_picks, scheduler,
+                        partition_bytes)
+        return
+
     def write_records(out) -> None:
-        for _document, resolutions in run.resolved(inputs):
-            out.write("".join(mention_line(r, explain_picks) for r in resolve.toponyms(resolutions)))
+        for document, resolutions in run.resolved(inputs):
+            out.write(extraction_lines(document, resolutions, output_format, explain_picks))
 
     if output is None:
         write_records(sys.stdout)
@@ -282,6 +306,46 @@ def extract(inputs, output_format, output, explain_picks, **options):
             write_records(out)
             if not run.anything_read:
                 raise NothingRead
+    run.finish()
+
+
+@contextlib.contextmanager
+def reported_as_usage_error(*errors: type[Exception]) -> Iterator[None]:
+    try:
+        yield
+    except errors as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, output_format: str,
+                    explain: bool, scheduler: str | None, partition_bytes: int) -> None:
+    """extract --engine dask: partitions read and resolved on the cluster's
+    workers, written by this process as OUTPUT/part-NNNNN.jsonl in input order."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise click.UsageError("--engine dask needs Dask: pip install 'geomap[dask]'") from None
+    if output is None:
+        raise click.UsageError("--engine dask writes a folder of parts: name it with -o DIR")
+    if run.geocoder is not None:
+        raise click.UsageError("--geocode is not available with --engine dask: public geocoders "
+                               "allow one request a second, not one per worker")
+    with reported_as_usage_error(ValueError):
+        partitions = scaleout.plan_partitions(inputs, run.options, run.log, partition_bytes)
+    with contextlib.ExitStack() as stack, reported_as_usage_error(FileExistsError):
+        stack.enter_context(contextlib.suppress(NothingRead))
+        # The folder first (a bad one fails fast); the cluster is gone before it is renamed.
+        folder = stack.enter_context(atomic_directory(output, "part-*.jsonl"))
+        if scheduler is None:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=run.jobs, threads_per_worker=1, dashboard_address=":0"))
+        client = stack.enter_context(Client(scheduler or cluster))
+        parts = scaleout.run_partitions(client, partitions, run.options, run.model,
+                                        output_format, explain, run.log)
+        for number, lines in enumerate(run.progress(parts, "parts", total=len(partitions))):
+            (folder / f"part-{number:05d}.jsonl").write_text("".join(lines), encoding="utf-8")
+        if not run.anything_read:
+            raise NothingRead
     run.finish()
 
 

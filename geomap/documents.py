@@ -263,8 +263,9 @@ def record_documents(record: object, where: str, path: str,
         url=str(record.get(options.column("url")) or ""), path=path)
 
 
-def jsonl_documents(raw: str, path: str, options: ReadOptions, log: InputLog) -> Iterator[Document]:
-    for number, line in enumerate(raw.split("\n"), start=1):
+def jsonl_documents(raw: str, path: str, options: ReadOptions, log: InputLog,
+                    first_line: int = 1) -> Iterator[Document]:
+    for number, line in enumerate(raw.split("\n"), start=first_line):
         if not line.strip():
             continue
         where = f"{path}:{number}"
@@ -313,13 +314,13 @@ def csv_documents(raw: str, path: str, options: ReadOptions, log: InputLog) -> I
 
 
 def documents_in(raw: str, path: str, kind: str, options: ReadOptions,
-                 log: InputLog) -> Iterator[Document]:
+                 log: InputLog, first_line: int = 1) -> Iterator[Document]:
     if kind in ("txt", "md"):
         return text_documents(raw, path, options)
     if kind == "html":
         return html_documents(raw, path, options)
     if kind == "jsonl":
-        return jsonl_documents(raw, path, options, log)
+        return jsonl_documents(raw, path, options, log, first_line)
     if kind == "json":
         return json_documents(raw, path, options, log)
     return csv_documents(raw, path, options, log)
@@ -363,6 +364,24 @@ def folder_files(folder: Path, options: ReadOptions, log: InputLog) -> Iterator[
                 yield path
 
 
+def files_of(name: str, options: ReadOptions, log: InputLog) -> Iterator[Path]:
+    """The supported files an input path names: the file, or those in the folder."""
+    path = Path(name)
+    if path.is_dir():
+        files = list(folder_files(path, options, log))
+    elif path.exists():
+        files = [path]
+    else:
+        log.fail(f"{name}: no such file or directory")
+        return
+    for file in files:
+        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+            log.fail(f"{file}: unsupported file type {file.suffix or '(none)'}; use one of "
+                     f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
+            continue
+        yield file
+
+
 def read_documents(paths: Iterable[str], log: InputLog,
                    options: ReadOptions | None = None) -> Iterator[Document]:
     """Every document in `paths`; a bad input is reported and the rest still read."""
@@ -372,30 +391,32 @@ def read_documents(paths: Iterable[str], log: InputLog,
             yield from _read_one(sys.stdin.buffer.read, "<stdin>", options.stdin_format,
                                  options, log)
             continue
-        path = Path(name)
-        if path.is_dir():
-            files = list(folder_files(path, options, log))
-        elif path.exists():
-            files = [path]
-        else:
-            log.fail(f"{name}: no such file or directory")
-            continue
-        for file in files:
-            kind = kind_of(file)
-            if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-                log.fail(f"{file}: unsupported file type {file.suffix or '(none)'}; use one of "
-                         f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
-                continue
-            yield from _read_one(file.read_bytes, str(file), kind, options, log)
+        for file in files_of(name, options, log):
+            yield from read_file(file, options, log)
         if log.documents >= options.max_documents:
             return
 
 
+def read_file(file: Path, options: ReadOptions, log: InputLog,
+              lines: tuple[int, int, int] | None = None) -> Iterator[Document]:
+    """The documents of one file; `lines` = (first byte, end byte, number of the
+    first line) reads only that line-aligned part of a JSONL file."""
+    if lines is None:
+        return _read_one(file.read_bytes, str(file), kind_of(file), options, log)
+    start, end, first_line = lines
+
+    def read() -> bytes:
+        with open(file, "rb") as f:
+            f.seek(start)
+            return f.read(end - start)
+    return _read_one(read, str(file), "jsonl", options, log, first_line=first_line)
+
+
 def _read_one(read: Callable[[], bytes], name: str, kind: str, options: ReadOptions,
-              log: InputLog) -> Iterator[Document]:
+              log: InputLog, first_line: int = 1) -> Iterator[Document]:
     try:
         raw = decode(read())
-        for document in documents_in(raw, name, kind, options, log):
+        for document in documents_in(raw, name, kind, options, log, first_line):
             if log.documents >= options.max_documents:
                 log.skip(f"{name}: the limit of {options.max_documents} documents is reached "
                          "(--max-documents)")

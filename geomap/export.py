@@ -1,4 +1,4 @@
-"""Exports: GeoJSON and CSV of places and incidents, JSONL of mentions, written atomically."""
+"""Exports: GeoJSON and CSV of places and incidents, and atomic writing of every output."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import TextIO
 
 from geomap.incidents import PlaceIncidents
-from geomap.resolve import Resolution
 
 
 @contextmanager
@@ -26,13 +26,44 @@ def atomic_writer(path: Path) -> Iterator[TextIO]:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             yield out
         # mkstemp creates the file private; give it the usual umask-based mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+@contextmanager
+def atomic_directory(path: Path, pattern: str) -> Iterator[Path]:
+    """A folder to fill that replaces `path` only when complete. A folder
+    already at `path` is replaced only if it holds nothing but files matching
+    `pattern` (an earlier run's output), so no other file is ever deleted."""
+    if path.exists():
+        strangers = [p.name for p in path.iterdir() if not p.match(pattern)] if path.is_dir() else [""]
+        if strangers:
+            raise FileExistsError(f"{path} exists and holds other things than {pattern} files; "
+                                  "name a new or empty folder")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        yield temporary
+        os.chmod(temporary, 0o777 & ~_umask())
+        if path.exists():
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+            os.replace(path, old / path.name)
+            os.replace(temporary, path)
+            shutil.rmtree(old)
+        else:
+            os.replace(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def write_atomic(path: Path, content: str) -> None:
@@ -72,9 +103,6 @@ def geojson_text(groups: list[PlaceIncidents]) -> str:
     return json.dumps(geojson(groups), ensure_ascii=False, indent=1) + "\n"
 
 
-EXPLAINED_CANDIDATES = 5
-
-
 CSV_COLUMNS = ["place_id", "place", "kind", "oblast", "country", "lat", "lon", "located_by",
                "type", "types", "date", "date_source", "killed", "injured", "evacuated",
                "source", "title", "article_date", "link", "sentence"]
@@ -102,24 +130,3 @@ def csv_text(groups: list[PlaceIncidents]) -> str:
 def _no_formula(text: str) -> str:
     """Spreadsheets run cells that start with =, +, - or @: quote them as text."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def mention_record(resolution: Resolution, explain: bool = False) -> dict:
-    """One line of `geomap extract --format jsonl` (schema in the README)."""
-    mention = resolution.mention
-    record = {
-        "doc": mention.doc_id, "text": mention.text, "start": mention.start, "end": mention.end,
-        "sentence": mention.sentence,
-        "place": resolution.place.to_dict() if resolution.place else None,
-        "score": resolution.score, "reason": resolution.reason,
-    }
-    if explain:
-        record["candidates"] = [
-            {**candidate.place.to_dict(), "score": candidate.score,
-             "factors": dict(candidate.factors)}
-            for candidate in resolution.candidates[:EXPLAINED_CANDIDATES]]
-    return record
-
-
-def mention_line(resolution: Resolution, explain: bool = False) -> str:
-    return json.dumps(mention_record(resolution, explain), ensure_ascii=False) + "\n"

@@ -106,7 +106,7 @@ def test_extract_writes_one_record_per_mention_in_the_documented_schema(tmp_path
     source.write_text(json.dumps({"id": "art-1", "text": "Shelling hit Kharkiv. Missiles struck the city of Zorgograd.",
                                   "gold": []}) + "\n")
     out = tmp_path / "mentions.jsonl"
-    result = CliRunner().invoke(cli, ["extract", str(source), "--format", "jsonl", "-o", str(out)])
+    result = CliRunner().invoke(cli, ["extract", str(source), "--format", "mentions", "-o", str(out)])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     kharkiv = next(r for r in records if r["text"] == "Kharkiv")

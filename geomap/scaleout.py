@@ -1,0 +1,153 @@
+"""Scale-out: the documents -> mentions -> resolution stages on a Dask cluster.
+
+The client lists the input files and cuts them into partitions of about
+`partition_bytes` each: several small files together, or line-aligned parts
+of a large JSONL file. Each worker reads its partitions' documents, finds and
+resolves their place names with the model and gazetteer it loaded once (both
+are cached per process), and returns the extraction records; the client
+reports the workers' input errors in its own log and hands the partitions
+back in input order, so their concatenation equals a local run's output.
+Input files must be at the same path on every worker (a shared filesystem).
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from geomap import gazetteer, mentions, resolve
+from geomap.documents import (STDIN, Document, InputLog, ReadOptions, files_of, kind_of,
+                              read_file)
+from geomap.records import extraction_lines
+
+PARTITION_BYTES = 4_000_000
+# Partitions queued per worker: enough to keep workers busy, few enough to
+# keep the client's memory flat however long the archive.
+QUEUED_PER_WORKER = 2
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A file to read whole, or the (first byte, end byte, first line number)
+    part of a JSONL file."""
+
+    path: str
+    lines: tuple[int, int, int] | None = None
+
+
+@dataclass
+class PartitionResult:
+    documents: list[str]  # each document's extraction lines
+    events: list[tuple[str, str]]  # ("fail" | "skip", message), in reading order
+    processed: int  # input files read
+
+
+class RecordingLog(InputLog):
+    """A worker's input log: keeps failures and skips for the client to report."""
+
+    def __init__(self) -> None:
+        super().__init__(say=lambda _line: None)
+        self.events: list[tuple[str, str]] = []
+
+    def fail(self, message: str) -> None:
+        self.failed += 1
+        self.events.append(("fail", message))
+
+    def skip(self, message: str) -> None:
+        self.skipped += 1
+        self.events.append(("skip", message))
+
+
+def jsonl_parts(path: Path, size: int, part_bytes: int) -> list[Piece]:
+    """A JSONL file as line-aligned pieces of about `part_bytes` each."""
+    pieces = []
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        start, line = 0, 1
+        while start < size:
+            newline = data.find(b"\n", start + part_bytes)
+            end = size if newline < 0 else newline + 1
+            pieces.append(Piece(str(path), (start, end, line)))
+            line += data[start:end].count(b"\n")
+            start = end
+    return pieces
+
+
+def plan_partitions(inputs: tuple[str, ...], options: ReadOptions, log: InputLog,
+                    partition_bytes: int = PARTITION_BYTES) -> list[list[Piece]]:
+    """The inputs' files cut into partitions of about `partition_bytes`, in input order."""
+    partitions: list[list[Piece]] = []
+    current: list[Piece] = []
+    current_bytes = 0
+    for name in inputs:
+        if name == STDIN:
+            raise ValueError("the Dask engine reads files, not standard input")
+        for file in files_of(name, options, log):
+            size = file.stat().st_size
+            if kind_of(file) == "jsonl" and size > partition_bytes:
+                pieces = [(piece, partition_bytes) for piece in jsonl_parts(file, size, partition_bytes)]
+            else:
+                pieces = [(Piece(str(file)), size)]
+            for piece, piece_bytes in pieces:
+                current.append(piece)
+                current_bytes += piece_bytes
+                if current_bytes >= partition_bytes:
+                    partitions.append(current)
+                    current, current_bytes = [], 0
+    if current:
+        partitions.append(current)
+    return partitions
+
+
+def extract_partition(pieces: list[Piece], options: ReadOptions, model: str,
+                      output_format: str, explain: bool) -> PartitionResult:
+    """On a worker: read, find and resolve one partition's documents."""
+    log = RecordingLog()
+    places = gazetteer.load()
+
+    def documents() -> Iterator[Document]:
+        for piece in pieces:
+            already = log.processed
+            yield from read_file(Path(piece.path), options, log, piece.lines)
+            if piece.lines and piece.lines[0] > 0:
+                log.processed = already  # a file read in parts counts once, with its first
+    read = list(documents())  # read first, so the model is not loaded for nothing
+    found = mentions.extract_mentions(read, places, mentions.load_pipeline(model)) if read else ()
+    lines = [extraction_lines(document, resolve.resolve_document(names, places, None, document.date),
+                              output_format, explain)
+             for document, names in found]
+    return PartitionResult(lines, log.events, log.processed)
+
+
+def run_partitions(client, partitions: list[list[Piece]], options: ReadOptions, model: str,
+                   output_format: str, explain: bool, log: InputLog) -> Iterator[list[str]]:
+    """Each partition's extraction lines, in input order, computed on `client`'s
+    workers with a bounded queue; the workers' input errors go to `log`."""
+    workers = max(1, sum(client.nthreads().values()))
+    queued: deque = deque()
+    remaining = iter(partitions)
+
+    def submit(count: int) -> None:
+        for pieces in islice(remaining, count):
+            queued.append(client.submit(extract_partition, pieces, options, model,
+                                        output_format, explain, pure=False))
+
+    submit(workers * QUEUED_PER_WORKER)
+    while queued:
+        result: PartitionResult = queued.popleft().result()
+        submit(1)
+        for kind, message in result.events:
+            (log.fail if kind == "fail" else log.skip)(message)
+        log.processed += result.processed
+        room = max(0, options.max_documents - log.documents)
+        if len(result.documents) > room:
+            log.skip(f"the limit of {options.max_documents} documents is reached (--max-documents)")
+            for future in queued:
+                future.cancel()
+            queued.clear()
+        kept = result.documents[:room]
+        log.documents += len(kept)
+        yield kept
