@@ -2,7 +2,7 @@
 
 Folium builds the page and the Leaflet map. Leaflet and Leaflet.markercluster
 are inlined from the XStatic-Leaflet packages (PyPI) instead of linked from a
-CDN, and the page draws its own basemap (Ukraine, its oblasts, its
+CDN (and Leaflet.heat, as Folium ships it, from geomap/static), and the page draws its own basemap (Ukraine, its oblasts, its
 neighbours), so the file opens with no network and makes no request; the
 OpenStreetMap tiles are a layer the user may switch on. Places and incidents
 travel as one gzip'd JSON blob (base64) that geomap/static/map.js unpacks
@@ -129,8 +129,8 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
     """What map.js draws: places with their incidents, and the documents they cite.
 
     Above AGGREGATE_ABOVE incidents the page stays light: each place carries
-    its LATEST_PER_PLACE newest incidents in full and the count of the rest;
-    the GeoJSON keeps everything.
+    its LATEST_PER_PLACE newest incidents in full and the count of the rest,
+    and a heatmap of all incidents is drawn; the GeoJSON keeps everything.
     """
     total = sum(len(group.incidents) for group in groups)
     aggregated = total > AGGREGATE_ABOVE
@@ -202,9 +202,11 @@ geomap.render({{ this._parent.get_name() }}, document.getElementById("geomap-dat
                               _asset("leaflet_markercluster", "MarkerCluster.css"),
                               _asset("leaflet_markercluster", "MarkerCluster.Default.css"),
                               _package_text("static", "map.css")])
+        # Leaflet.heat only where the heatmap is drawn: on aggregated maps.
+        heat = [_package_text("static", "leaflet-heat.min.js")] if data["summary"]["aggregated"] else []
         self.js = "\n".join([_asset("leaflet", "leaflet.js"),
                              _asset("leaflet_markercluster", "leaflet.markercluster.js"),
-                             _package_text("static", "map.js")])
+                             *heat, _package_text("static", "map.js")])
         basemap = json.loads(_package_text("data", "basemap.json"))
         self.data = encode_data({**data, "basemap": basemap})
 

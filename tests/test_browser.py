@@ -170,3 +170,32 @@ def test_hostile_titles_and_sentences_show_as_text_and_never_run(browser, tmp_pa
     assert page.evaluate("window.pwned") is None
     assert view.errors == []
     view.context.close()
+
+
+def test_a_large_result_draws_a_heatmap_of_all_incidents_offline(browser, tmp_path, monkeypatch):
+    import geomap.render as render
+
+    monkeypatch.setattr(render, "AGGREGATE_ABOVE", 5)
+    monkeypatch.setattr(render, "LATEST_PER_PLACE", 2)
+    days = range(1, 8)
+    source = tmp_path / "wire.jsonl"
+    source.write_text("".join(json.dumps({
+        "id": f"w{day}", "date": f"2023-03-0{day}", "source": "Wire",
+        "text": "Missiles hit Kharkiv on Monday. Drones hit Kharkiv overnight. "
+                "Shelling damaged homes in Odesa."}) + "\n" for day in days))
+    path, output = build(tmp_path, source)
+    assert "2 places" in output
+    view = Page(browser, path)
+    page = view.page
+    assert "the heatmap counts them all" in view.summary()
+    heat = page.locator("canvas.leaflet-heatmap-layer")
+    assert heat.count() == 1
+    painted = heat.evaluate("""c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                                      let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }""")
+    assert painted > 500
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Heatmap of incidents").uncheck()
+    assert heat.count() == 0
+    assert view.errors == []
+    assert [url for url in view.requests if not url.startswith(("file:", "data:"))] == []
+    view.context.close()

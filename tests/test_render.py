@@ -96,3 +96,7 @@ def test_very_large_results_carry_each_places_newest_incidents_only(monkeypatch)
     (place,) = data["places"]
     assert len(place["incidents"]) == render.LATEST_PER_PLACE and place["more"] == 5
     assert data["summary"]["incidents"] == 15 and data["summary"]["aggregated"] == 10
+    # Only such maps carry the heatmap's script; small ones stay as they were.
+    assert "Leaflet.heat" in render_map(groups, 1)
+    monkeypatch.setattr(render, "AGGREGATE_ABOVE", 20)
+    assert "Leaflet.heat" not in render_map(groups, 1)

@@ -137,6 +137,9 @@ var geomap = (function () {
     var pointLayer = points.length > CLUSTER_ABOVE ?
       L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50}) : L.layerGroup();
     var areaLayer = L.layerGroup();
+    // Large results: a heatmap of incidents by place, under the markers.
+    var heatLayer = data.summary.aggregated ?
+      L.heatLayer([], {radius: 25, blur: 20, minOpacity: 0.35, maxZoom: 10}) : null;
     var oblastShapes = {};
     data.basemap.oblasts.features.forEach(function (f) { oblastShapes[f.properties.name] = f; });
 
@@ -152,12 +155,17 @@ var geomap = (function () {
     function redraw() {
       pointLayer.clearLayers();
       areaLayer.clearLayers();
-      var shownPlaces = 0, shownIncidents = 0;
+      var shownPlaces = 0, shownIncidents = 0, heat = [];
       data.places.forEach(function (place) {
         var visible = visibleIncidents(place);
         if (!visible.length) return;
         shownPlaces += 1;
-        shownIncidents += visible.length + (place.more || 0);
+        // The older incidents a place does not carry count in the same
+        // proportion as the filters let its carried ones through.
+        var weight = visible.length +
+          Math.round((place.more || 0) * visible.length / place.incidents.length);
+        shownIncidents += weight;
+        if (place.style !== "area") heat.push([place.lat, place.lon, weight]);
         var type = data.types[place.type];
         var layer;
         if (place.style === "area") {
@@ -175,11 +183,13 @@ var geomap = (function () {
         layer.bindTooltip(el("span", null, place.name + " (" + visible.length + ")"));
         layer.bindPopup(function () { return popup(place); }, {maxWidth: 440, minWidth: 280});
       });
+      if (heatLayer) heatLayer.setLatLngs(heat);
       summaryText.textContent = data.summary.documents + " documents · " + shownPlaces +
         " places · " + shownIncidents + " incidents" +
         (data.summary.first ? " · " + data.summary.first + " – " + data.summary.last : "") +
         (data.summary.aggregated ? " · large result: each place shows its " +
-          data.summary.aggregated + " newest incidents here, all of them in the GeoJSON" : "");
+          data.summary.aggregated + " newest incidents here, all of them in the GeoJSON;" +
+          " the heatmap counts them all" : "");
     }
 
     /* Basemap, always drawn: neighbours, Ukraine, oblasts and their names. */
@@ -204,10 +214,12 @@ var geomap = (function () {
     var tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
       {maxZoom: 19, attribution: "tiles © OpenStreetMap contributors", opacity: 0.85});
     L.control.layers({"Offline basemap": L.layerGroup().addTo(map),
-                      "OpenStreetMap tiles (online)": tiles}, null,
+                      "OpenStreetMap tiles (online)": tiles},
+                     heatLayer ? {"Heatmap of incidents": heatLayer} : null,
                      {position: "topleft", collapsed: true}).addTo(map);
     map.attributionControl.addAttribution(data.attribution);
 
+    if (heatLayer) heatLayer.addTo(map);
     areaLayer.addTo(map);
     pointLayer.addTo(map);
 
