@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -26,6 +26,7 @@ _SEPARATORS = re.compile(r"[\s\-‐‑–—]+")
 _DOTS = re.compile(r"\.(?=\S)|\.$")
 
 
+@lru_cache(maxsize=1 << 16)  # the same words come back all the time
 def normalize(name: str) -> str:
     """Lookup key for a name: case-, accent-, apostrophe- and hyphen-insensitive."""
     key = unicodedata.normalize("NFKD", name.casefold())
@@ -36,6 +37,7 @@ def normalize(name: str) -> str:
     return _SEPARATORS.sub(" ", key).strip()
 
 
+@cache
 def kind_of(feature_class: str, feature_code: str) -> str:
     """Map a GeoNames feature class/code to geomap's place kind."""
     if feature_class == "P":
@@ -109,10 +111,16 @@ VARIANT_MIN_SIMILARITY = 0.6
 
 def name_similarity(key: str, place: Place) -> float:
     """How alike a normalised written name and the place's main name are, 0..1."""
-    return SequenceMatcher(None, key, normalize(place.name)).ratio()
+    return _similarity(key, normalize(place.name))
 
 
-def spelling_variants(key: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def _similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b).ratio()
+
+
+@lru_cache(maxsize=1 << 14)
+def spelling_variants(key: str) -> tuple[str, ...]:
     """Other transliterations of a normalised name, nearest rules first, bounded."""
     variants = {key}
     for pattern, replacement in SPELLING_RULES:
@@ -120,7 +128,7 @@ def spelling_variants(key: str) -> list[str]:
         if len(variants) > MAX_VARIANTS:
             break
     variants.discard(key)
-    return sorted(variants)
+    return tuple(sorted(variants))
 
 
 def _parse_row(row: str) -> Place:

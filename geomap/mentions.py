@@ -196,14 +196,16 @@ def _name_lengths(words: list[str], i: int) -> range:
 def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
     """Longest capitalised token sequences whose names the gazetteer knows."""
     text = doc.text
-    words = [token.text for token in doc]
-    starts = [token.idx for token in doc]
+    # Token objects are built on every doc[i]: build each one once.
+    tokens = list(doc)
+    words = [token.text for token in tokens]
+    starts = [token.idx for token in tokens]
     # doc.ents builds new Spans on every access: look the entities up once.
     entity_starts = {ent.start: ent for ent in doc.ents}
     spans, i = [], 0
-    while i < len(doc):
+    while i < len(tokens):
         found = None
-        if _looks_like_name(doc[i]):
+        if _looks_like_name(tokens[i]):
             for n in _name_lengths(words, i):
                 if not words[i + n - 1][0].isalnum():
                     continue
@@ -236,8 +238,9 @@ def _strip_article(span: Span) -> Span:
 
 def _designator_at(doc: Doc, i: int, table: dict) -> tuple[int, str]:
     """The longest designator phrase of `table` starting at token i: (length, kind)."""
-    for n in range(min(MAX_DESIGNATOR, len(doc) - i), 0, -1):
-        kind = table.get(tuple(token.lower_ for token in doc[i:i + n]))
+    words = tuple(token.lower_ for token in doc[i:i + MAX_DESIGNATOR])
+    for n in range(len(words), 0, -1):
+        kind = table.get(words[:n])
         if kind:
             return n, kind
     return 0, ""

@@ -15,7 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from geopy.distance import great_circle
@@ -249,7 +249,12 @@ def _anchors(keys: list[str], options: list[list[Place]]) -> list[Anchor]:
 
 
 def km_between(a: Place, b: Place) -> float:
-    return great_circle((a.lat, a.lon), (b.lat, b.lon)).km
+    return km_apart((a.lat, a.lon), (b.lat, b.lon))
+
+
+@lru_cache(maxsize=1 << 16)  # documents name the same places again and again
+def km_apart(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return great_circle(a, b).km
 
 
 def _near_anchor(place: Place, anchors: list[Anchor], own_key: str) -> tuple[str, float] | None:
@@ -258,7 +263,7 @@ def _near_anchor(place: Place, anchors: list[Anchor], own_key: str) -> tuple[str
     for anchor in anchors:
         if anchor.key == own_key:
             continue
-        km = great_circle((place.lat, place.lon), anchor.point).km
+        km = km_apart((place.lat, place.lon), anchor.point)
         if km < NEAR_KM and (best is None or km < best[1]):
             best = (anchor.name, km)
     if best is None:
