@@ -55,12 +55,18 @@ class Run:
             first = next(docs, None)
             if first is None:
                 return  # everything came from the cache: no need for the language model
+            docs = itertools.chain([first], docs)
             try:
-                nlp = mentions.load_pipeline(self.model)
+                if self.jobs > 1:
+                    mentions.check_pipeline(self.model)  # the workers load it
+                else:
+                    nlp = mentions.load_pipeline(self.model)
             except ValueError as exc:
                 raise click.BadParameter(str(exc), param_hint="--model") from exc
-            for document, found in mentions.extract_mentions(itertools.chain([first], docs),
-                                                             places, nlp, jobs=self.jobs):
+            if self.jobs > 1:
+                yield from scaleout.resolve_in_processes(docs, self.model, self.jobs, self.geocoder)
+                return
+            for document, found in mentions.extract_mentions(docs, places, nlp):
                 yield document, resolve.resolve_document(found, places, self.geocoder, document.date)
 
         docs = documents.read_documents(inputs, self.log, self.options)

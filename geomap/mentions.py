@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import bisect
 import re
-
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from spacy.language import Language
-from spacy.util import compile_infix_regex
 from spacy.tokens import Doc, Span
+from spacy.util import compile_infix_regex, is_package
 
 from geomap.documents import Document
 from geomap.gazetteer import Gazetteer, normalize
@@ -129,6 +129,13 @@ def load_pipeline(model: str = MODEL) -> Language:
     infixes = [*nlp.Defaults.infixes, r";"]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
+
+
+def check_pipeline(model: str) -> None:
+    """Raise ValueError if `model` is neither "none" nor an installed spaCy
+    pipeline (a package or a folder), without loading it."""
+    if model != NO_MODEL and not is_package(model) and not Path(model).is_dir():
+        raise ValueError(f"spaCy pipeline {model!r} is not installed")
 
 
 def _matchable(gazetteer: Gazetteer, key: str) -> bool:
@@ -456,12 +463,10 @@ def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer) -> list[Ment
 
 
 def extract_mentions(documents: Iterable[Document], gazetteer: Gazetteer,
-                     nlp: Language | None = None, batch_size: int = 32,
-                     jobs: int = 1) -> Iterator[tuple[Document, list[Mention]]]:
-    """Each document with its place-name mentions, streamed through nlp.pipe
-    (on `jobs` processes; the order and the results are the same)."""
+                     nlp: Language | None = None,
+                     batch_size: int = 32) -> Iterator[tuple[Document, list[Mention]]]:
+    """Each document with its place-name mentions, streamed through nlp.pipe."""
     nlp = nlp or load_pipeline()
     pairs = ((document.text, document) for document in documents)
-    for doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size,
-                                  n_process=jobs):
+    for doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
         yield document, mentions_in(document, doc, gazetteer)

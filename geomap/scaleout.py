@@ -1,6 +1,14 @@
-"""Scale-out: the documents -> mentions -> resolution stages on a Dask cluster.
+"""Scale-out: the documents -> mentions -> resolution stages on this machine's
+cores (--jobs) or on a Dask cluster (--engine dask).
 
-The client lists the input files and cuts them into partitions of about
+On this machine, a pool of worker processes each loads the model and the
+gazetteer once and takes batches of documents; each returns the batch's
+resolutions (or, when the run geocodes, its mentions, resolved by the
+parent, which owns the geocoder and its rate limit). Batches come back in
+input order with a bounded number in flight, so memory stays flat.
+
+On a cluster:
+the client lists the input files and cuts them into partitions of about
 `partition_bytes` each: several small files together, or line-aligned parts
 of a large JSONL file. Each worker reads its partitions' documents, finds and
 resolves their place names with the model and gazetteer it loaded once (both
@@ -13,8 +21,10 @@ Input files must be at the same path on every worker (a shared filesystem).
 from __future__ import annotations
 
 import mmap
+import multiprocessing
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -22,11 +32,15 @@ from pathlib import Path
 from geomap import gazetteer, mentions, resolve
 from geomap.documents import (STDIN, Document, InputLog, ReadOptions, files_of, kind_of,
                               read_file)
+from geomap.geocode import Geocoder
+from geomap.mentions import Mention
 from geomap.records import extraction_lines
+from geomap.resolve import Resolution
 
 PARTITION_BYTES = 4_000_000
-# Partitions queued per worker: enough to keep workers busy, few enough to
-# keep the client's memory flat however long the archive.
+BATCH_DOCUMENTS = 16  # per task on this machine's worker processes
+# Tasks queued per worker: enough to keep workers busy, few enough to keep
+# the parent's memory flat however long the corpus.
 QUEUED_PER_WORKER = 2
 
 
@@ -100,6 +114,40 @@ def plan_partitions(inputs: tuple[str, ...], options: ReadOptions, log: InputLog
     if current:
         partitions.append(current)
     return partitions
+
+
+def resolve_batch(documents: list[Document], model: str, geocoding: bool,
+                  ) -> list[tuple[list[Mention], list[Resolution] | None]]:
+    """In a worker process: each document's mentions, and its resolutions
+    unless the parent geocodes (then it resolves them itself)."""
+    places = gazetteer.load()
+    return [(found, None if geocoding else resolve.resolve_document(found, places, None, document.date))
+            for document, found in mentions.extract_mentions(documents, places,
+                                                             mentions.load_pipeline(model))]
+
+
+def resolve_in_processes(documents: Iterable[Document], model: str, jobs: int,
+                         geocoder: Geocoder | None,
+                         ) -> Iterator[tuple[Document, list[Resolution]]]:
+    """Documents with their resolutions, in input order, from `jobs` worker processes."""
+    # fork shares the imported libraries; spawn where fork does not exist.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    places = gazetteer.load()
+    queued: deque = deque()
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        remaining = iter(documents)
+        batches = iter(lambda: list(islice(remaining, BATCH_DOCUMENTS)), [])
+        while True:
+            for batch in islice(batches, jobs * QUEUED_PER_WORKER - len(queued)):
+                queued.append((batch, pool.submit(resolve_batch, batch, model, geocoder is not None)))
+            if not queued:
+                return
+            batch, future = queued.popleft()
+            for document, (found, resolutions) in zip(batch, future.result()):
+                if resolutions is None:
+                    resolutions = resolve.resolve_document(found, places, geocoder, document.date)
+                yield document, resolutions
 
 
 def extract_partition(pieces: list[Piece], options: ReadOptions, model: str,

@@ -191,16 +191,22 @@ def test_extract_explain_adds_candidates_to_each_record(tmp_path):
     assert record["candidates"][0]["factors"] == {"main name as written": 0.3}
 
 
-def test_jobs_give_the_same_output_as_one_process(tmp_path):
+@pytest.mark.parametrize("options", [[], ["--explain"], ["--model", "none"]])
+def test_jobs_give_the_same_output_as_one_process(tmp_path, options):
     corpus = tmp_path / "corpus.jsonl"
     texts = [(SEEDS / name).read_text() for name in sorted(p.name for p in SEEDS.iterdir())]
-    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": texts[n % 2]}) + "\n"
-                              for n in range(6)))
+    # Several batches per worker, with short articles between the seeds.
+    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": texts[n % 2] if n % 10 == 0 else
+                                          f"Drones hit Odesa on day {n}; shelling damaged Izium."}) + "\n"
+                              for n in range(70)))
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    assert CliRunner().invoke(cli, ["extract", str(corpus), "-o", str(one)]).exit_code == 0
-    result = CliRunner().invoke(cli, ["extract", str(corpus), "-o", str(two), "--jobs", "2"])
+    args = ["extract", str(corpus), "--no-cache", *options]
+    assert CliRunner().invoke(cli, [*args, "-o", str(one)]).exit_code == 0
+    result = CliRunner().invoke(cli, [*args, "-o", str(two), "--jobs", "2"])
     assert result.exit_code == 0, result.output
-    assert one.read_text() == two.read_text() and len(one.read_text().splitlines()) > 100
+    lines = one.read_text().splitlines()
+    assert one.read_text() == two.read_text() and len(lines) > 200
+    assert json.loads(lines[-1])["doc"] == "d69"
 
 
 def test_model_none_is_the_gazetteer_only_fast_path(tmp_path):

@@ -121,13 +121,14 @@ ARTICLE = ("Missiles struck the city of Zorgograd, officials said in Lviv. "
            "Shelling also hit Brokentown, the governor said.")
 
 
-def test_build_with_geocoder_maps_the_found_place_and_says_so(server, tmp_path, monkeypatch):
+@pytest.mark.parametrize("jobs", ["1", "2"])  # with 2, this process geocodes for the workers
+def test_build_with_geocoder_maps_the_found_place_and_says_so(server, tmp_path, monkeypatch, jobs):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     source = tmp_path / "a.txt"
     source.write_text(ARTICLE)
     result = CliRunner().invoke(cli, ["build", str(source), "-o", str(tmp_path / "map.html"),
                                        "--geocode", "--geocoder-domain", server,
-                                       "--geocoder-scheme", "http"])
+                                       "--geocoder-scheme", "http", "--jobs", jobs])
     assert result.exit_code == 0, result.output
     features = {f["properties"]["name"]: f["properties"]
                 for f in json.loads((tmp_path / "map.geojson").read_text())["features"]}
