@@ -75,6 +75,7 @@ MAX_NAME_TOKENS = 6
 MIN_VARIANT_LENGTH = 5
 NAME_PUNCTUATION = {"-", "–", "'", "’", ".", "/"}
 SEPARATORS = {"•", "|", "·", "—", "–"}
+CONJUNCTIONS = {"and", "or", "&"}
 SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", "'", ")")
 HEADING_MAX = 100  # a shorter line without final punctuation, followed by a capital, is a heading
 _LINE_BREAKS = re.compile(r"[ \t]*\n(?:[ \t]*\n)*[ \t]*")
@@ -351,23 +352,36 @@ def _entity_core(ent: Span) -> Span:
         if token.i > ent.start and ("\n" in token.text or token.text in SEPARATORS
                                     or token.tag_ == "POS" or token.like_num
                                     or (token.text == "-" and token.whitespace_)):
-            return ent.doc[ent.start:token.i]
+            return Span(ent.doc, ent.start, token.i, label=ent.label_)
     return ent
+
+
+def _conjuncts(ent: Span, gazetteer: Gazetteer) -> list[Span]:
+    """An entity split at 'and', 'or' and commas, unless the gazetteer knows it
+    whole ("Bosnia and Herzegovina"): the model often takes "Odesa and Izium"
+    for one name (a WORK_OF_ART, even)."""
+    if ent.label_ == "PERSON" or gazetteer.has_key(normalize(ent.text)):
+        return [ent]
+    pieces, start = [], ent.start
+    for token in ent:
+        if token.lower_ in CONJUNCTIONS or token.text == ",":
+            pieces.append(Span(ent.doc, start, token.i, label=ent.label_))
+            start = token.i + 1
+    pieces.append(Span(ent.doc, start, ent.end, label=ent.label_))
+    return [piece for piece in pieces if len(piece)]
 
 
 def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
     """Place-name spans of one parsed document with the label that found them."""
     surnames = _person_surnames(doc)
-    entity_at = {}
-    for ent in doc.ents:
-        for token in _entity_core(ent):
-            entity_at[token.i] = ent
+    entities = [piece for ent in doc.ents for piece in _conjuncts(_entity_core(ent), gazetteer)]
+    entity_at = {token.i: ent for ent in entities for token in ent}
     chosen: list[Found] = []
 
-    for ent in doc.ents:
+    for ent in entities:
         if ent.label_ not in PLACE_LABELS:
             continue
-        span = _strip_article(_entity_core(ent))
+        span = _strip_article(ent)
         key = normalize(span.text)
         known = gazetteer.has_key(key)
         if key in surnames or (not known and _is_demonym(span)):
@@ -389,7 +403,7 @@ def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
         # A place name inside a longer organisation or person name ("Kyiv
         # Independent", "AP Photo/...") is not a place mention; a bare name the
         # model called an organisation or a person ("Mariupol" as ORG) is.
-        if any(_strip_article(ent).start < span.start or _entity_core(ent).end > span.end
+        if any(_strip_article(ent).start < span.start or ent.end > span.end
                for ent in overlapping):
             continue
         if normalize(span.text) in surnames or _in_compound_adjective(span) \

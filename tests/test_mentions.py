@@ -75,3 +75,10 @@ def test_sentences_stop_at_paragraphs_and_headings_but_not_at_wrapped_lines(plac
     assert found["Lviv"] == "People attend a funeral in Lviv, Ukraine."
     assert found["Kharkiv"] == "Meanwhile, shelling hit Kharkiv."
     assert found["Mariupol"] == "Residents of Mariupol said the city\nwas without water for days."
+
+
+def test_places_the_model_joins_into_one_entity_are_found_each(places, nlp):
+    # en_core_web_sm takes "Odesa and Izium" for one WORK_OF_ART.
+    assert find(places, nlp, "Drones hit Odesa and Izium on Monday.") == ["Odesa", "Izium"]
+    assert find(places, nlp, "Troops from Bosnia and Herzegovina and Serbia arrived.") == [
+        "Bosnia and Herzegovina", "Serbia"]
