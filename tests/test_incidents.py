@@ -15,8 +15,7 @@ UKRAINE = Place(690791, "Ukraine", 50.45466, 30.5238, "A", "PCLI", "UA", "", 400
 @pytest.fixture(scope="module")
 def words(nlp):
     """A sentence -> its (text, lemma) words, as the mentions stage gives them."""
-    return lambda sentence: tuple((t.lower_, t.lemma_.lower()) for t in nlp(sentence)
-                                  if not t.is_space)
+    return lambda sentence: mentions_stage.sentence_words(nlp(sentence), 0, len(sentence), nlp)
 
 
 @pytest.mark.parametrize("sentence, types", [
