@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import mmap
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +43,7 @@ from geomap.resolve import Resolution
 
 PARTITION_BYTES = 4_000_000
 BATCH_DOCUMENTS = 16  # per task on this machine's worker processes
+DEFAULT_JOBS_MAX = 4  # a worker holds a language model: about 250 MB
 # Tasks queued per worker: enough to keep workers busy, few enough to keep
 # the parent's memory flat however long the corpus.
 QUEUED_PER_WORKER = 2
@@ -116,6 +121,12 @@ def plan_partitions(inputs: tuple[str, ...], options: ReadOptions, log: InputLog
     return partitions
 
 
+def default_jobs() -> int:
+    """One worker process per core, at most DEFAULT_JOBS_MAX (each holds a model)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, DEFAULT_JOBS_MAX))
+
+
 def resolve_batch(documents: list[Document], model: str, geocoding: bool,
                   ) -> list[tuple[list[Mention], list[Resolution] | None]]:
     """In a worker process: each document's mentions, and its resolutions
@@ -135,19 +146,48 @@ def resolve_in_processes(documents: Iterable[Document], model: str, jobs: int,
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     places = gazetteer.load()
     queued: deque = deque()
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        remaining = iter(documents)
-        batches = iter(lambda: list(islice(remaining, BATCH_DOCUMENTS)), [])
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_started)
+    try:
+        batches = _batches(documents, jobs)
         while True:
             for batch in islice(batches, jobs * QUEUED_PER_WORKER - len(queued)):
                 queued.append((batch, pool.submit(resolve_batch, batch, model, geocoder is not None)))
             if not queued:
-                return
+                break
             batch, future = queued.popleft()
             for document, (found, resolutions) in zip(batch, future.result()):
                 if resolutions is None:
                     resolutions = resolve.resolve_document(found, places, geocoder, document.date)
                 yield document, resolutions
+    finally:
+        # Interrupted: leave at once; the workers notice and end (_worker_started).
+        pool.shutdown(wait=not queued, cancel_futures=True)
+
+
+def _worker_started() -> None:
+    """A worker leaves Ctrl-C to its parent and ends when the parent is gone,
+    even killed outright, instead of living on as an orphan."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _batches(documents: Iterable[Document], jobs: int) -> Iterator[list[Document]]:
+    """Batches of one document per worker first, then doubling up to
+    BATCH_DOCUMENTS: a handful of articles still keeps every worker busy."""
+    remaining, size = iter(documents), 1
+    while True:
+        for _worker in range(jobs):
+            batch = list(islice(remaining, size))
+            if not batch:
+                return
+            yield batch
+        size = min(2 * size, BATCH_DOCUMENTS)
 
 
 def extract_partition(pieces: list[Piece], options: ReadOptions, model: str,
