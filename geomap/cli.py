@@ -122,7 +122,7 @@ processing_options = option_group(
                      help="spaCy English pipeline to use (e.g. en_core_web_md), or 'none' for "
                           "the fast gazetteer-only path with no statistical model."),
         click.option("--jobs", type=click.IntRange(min=1), default=scaleout.default_jobs(),
-                     show_default="the number of cores, at most 4",
+                     envvar="GEOMAP_JOBS", show_default="the number of cores, at most 4",
                      help="Processes that read and resolve documents; the output is the same."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),

@@ -6,6 +6,9 @@ import pytest
 
 # Caches (extractions, geocoder answers) go to a fresh folder for each test run.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="geomap-test-cache-")
+# In-process runs reuse the model loaded once for the session; the tests of
+# worker processes ask for them with --jobs.
+os.environ["GEOMAP_JOBS"] = "1"
 
 from geomap import gazetteer, mentions, resolve
 from geomap.documents import Document

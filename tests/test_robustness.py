@@ -72,7 +72,8 @@ def slow_corpus(tmp_path, articles=400):
 
 def start_build(inputs, out):
     # A session of its own, like a command in a terminal, with its workers.
-    return subprocess.Popen([sys.executable, "-m", "geomap", "build", str(inputs), "-o", str(out)],
+    return subprocess.Popen([sys.executable, "-m", "geomap", "build", str(inputs), "-o", str(out),
+                             "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 
