@@ -4,9 +4,10 @@
 
 Corpora of N documents are built by sampling sentences from seeds/
 (deterministic seed). Prints: extract throughput next to bare nlp.pipe of
-the same model; --jobs 2 over --jobs 1; --model none throughput; cold
-`geomap build seeds/`; peak memory (largest process) for both corpora with
---jobs 2; an incremental re-run with one new document against the first run.
+the same model; --jobs 2 over --jobs 1; --model none throughput; the Dask
+engine on a local cluster; cold `geomap build seeds/`; peak memory (largest
+process) for both corpora with --jobs 2; an incremental re-run with one new
+document against the first run.
 """
 
 from __future__ import annotations
@@ -108,15 +109,27 @@ def main() -> None:
         fast = in_process(small, "none")
         print(f"--model none, one core:   {small_words / fast:,.0f} words/s", flush=True)
 
-        one, _ = run("extract", str(small), "-o", str(tmp / "o1.jsonl"), "--no-cache")
+        one, _ = run("extract", str(small), "-o", str(tmp / "o1.jsonl"), "--no-cache", "--jobs", "1")
         two, _ = run("extract", str(small), "-o", str(tmp / "o2.jsonl"), "--no-cache", "--jobs", "2")
         print(f"--jobs 1: {one:.1f} s; --jobs 2: {two:.1f} s; speed-up {one / two:.2f}x "
               f"(same output: {(tmp / 'o1.jsonl').read_bytes() == (tmp / 'o2.jsonl').read_bytes()})",
               flush=True)
 
-        cold = min(run("build", str(REPO / "seeds"), "-o", str(tmp / "seeds.html"), "--no-cache")[0]
-                   for _ in range(3))
-        print(f"cold `geomap build seeds/` (best of 3): {cold:.2f} s", flush=True)
+        dask, _ = run("extract", str(small), "-o", str(tmp / "parts"), "--no-cache", "--jobs", "2",
+                      "--engine", "dask", "--format", "documents")
+        local, _ = run("extract", str(small), "-o", str(tmp / "o3.jsonl"), "--no-cache", "--jobs", "2",
+                       "--format", "documents")
+        parts = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp / "parts").iterdir()))
+        print(f"--engine dask, local cluster of 2 workers: {dask:.1f} s "
+              f"(same output as local: {parts == (tmp / 'o3.jsonl').read_text(encoding='utf-8')})",
+              flush=True)
+
+        for jobs in ("default", "1"):
+            extra = () if jobs == "default" else ("--jobs", jobs)
+            times = [run("build", str(REPO / "seeds"), "-o", str(tmp / "seeds.html"), "--no-cache",
+                         *extra)[0] for _ in range(5)]
+            print(f"cold `geomap build seeds/` (--jobs {jobs}): best {min(times):.2f} s, "
+                  f"median {sorted(times)[2]:.2f} s of 5", flush=True)
 
         for path, n in ((small, args.small), (large, args.large)):
             seconds, peak = run("extract", str(path), "-o", str(tmp / "p.jsonl"), "--no-cache",

@@ -282,9 +282,9 @@ def build(inputs, output, geojson_path, csv_path, from_extract, **options):
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="With --engine dask: the cluster's scheduler, e.g. tcp://10.0.0.5:8786 "
                    "[default: a local cluster of --jobs worker processes].")
-@click.option("--partition-bytes", type=click.IntRange(min=1000),
-              default=scaleout.PARTITION_BYTES, show_default=True,
-              help="With --engine dask: about how much input each task reads.")
+@click.option("--partition-bytes", type=click.IntRange(min=1000), default=None,
+              help="With --engine dask: about how much input each task reads "
+                   "[default: four tasks per worker, at most 4 MB each].")
 @input_options
 @processing_options
 @geocoder_options
@@ -337,8 +337,8 @@ def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, outp
     if run.geocoder is not None:
         raise click.UsageError("--geocode is not available with --engine dask: public geocoders "
                                "allow one request a second, not one per worker")
-    with reported_as_usage_error(ValueError):
-        partitions = scaleout.plan_partitions(inputs, run.options, run.log, partition_bytes)
+    if documents.STDIN in inputs:
+        raise click.UsageError("the Dask engine reads files, not standard input")
     with contextlib.ExitStack() as stack, reported_as_usage_error(FileExistsError):
         stack.enter_context(contextlib.suppress(NothingRead))
         # The folder first (a bad one fails fast); the cluster is gone before it is renamed.
@@ -347,6 +347,9 @@ def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, outp
             cluster = stack.enter_context(LocalCluster(
                 n_workers=run.jobs, threads_per_worker=1, dashboard_address=":0"))
         client = stack.enter_context(Client(scheduler or cluster))
+        workers = sum(client.nthreads().values())
+        partitions = scaleout.plan_partitions(inputs, run.options, run.log, workers,
+                                              partition_bytes)
         parts = scaleout.run_partitions(client, partitions, run.options, run.model,
                                         output_format, explain, run.log)
         for number, lines in enumerate(run.progress(parts, "parts", total=len(partitions))):

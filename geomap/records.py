@@ -10,11 +10,15 @@ Two forms of `geomap extract` output, both JSON lines (schemas in the README):
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
+from functools import partial
+from typing import TextIO
 
-from geomap.documents import Document, InputError, InputLog, ReadOptions, files_of
+from geomap.documents import STDIN, Document, InputError, InputLog, ReadOptions, files_of
 from geomap.gazetteer import Place
 from geomap.mentions import Mention
 from geomap.resolve import Resolution, toponyms
@@ -89,20 +93,29 @@ def extraction_lines(document: Document, resolutions: list[Resolution], output_f
 
 
 def read_extraction(paths: Iterable[str], log: InputLog) -> Iterator[tuple[Document, list[Resolution]]]:
-    """Documents and their resolutions from document-record files, or the
-    .jsonl files in folders (a Dask run's parts), in name order. A bad line is
-    reported with its file and line number and the rest still read."""
-    only_jsonl = ReadOptions(include=("*.jsonl",))
+    """Documents and their resolutions from document-record files, the
+    .jsonl files in folders (a Dask run's parts) in name order, or "-" for
+    stdin. A bad line is reported with its file and line number and the rest
+    still read."""
     for name in paths:
-        for file in files_of(name, only_jsonl, log):
+        for source, opened in _sources(name, log):
             try:
-                with open(file, encoding="utf-8") as lines:
-                    yield from _records_in(lines, str(file), log)
+                with opened() as lines:
+                    yield from _records_in(lines, source, log)
                 log.processed += 1
             except OSError as exc:
-                log.fail(f"{file}: {(exc.strerror or str(exc)).lower()}")
+                log.fail(f"{source}: {(exc.strerror or str(exc)).lower()}")
             except UnicodeDecodeError:
-                log.fail(f"{file}: not UTF-8 text")
+                log.fail(f"{source}: not UTF-8 text")
+
+
+def _sources(name: str, log: InputLog) -> Iterator[tuple[str, Callable[[], TextIO]]]:
+    """(name, a way to open it) for stdin, a file, or the .jsonl files in a folder."""
+    if name == STDIN:
+        yield "<stdin>", lambda: io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+        return
+    for file in files_of(name, ReadOptions(include=("*.jsonl",)), log):
+        yield str(file), partial(open, file, encoding="utf-8")
 
 
 def _records_in(lines: Iterable[str], name: str,

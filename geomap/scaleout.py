@@ -7,10 +7,9 @@ resolutions (or, when the run geocodes, its mentions, resolved by the
 parent, which owns the geocoder and its rate limit). Batches come back in
 input order with a bounded number in flight, so memory stays flat.
 
-On a cluster:
-the client lists the input files and cuts them into partitions of about
-`partition_bytes` each: several small files together, or line-aligned parts
-of a large JSONL file. Each worker reads its partitions' documents, finds and
+On a cluster, the client lists the input files and cuts them into
+partitions (about four per worker, at most PARTITION_BYTES each): several
+small files together, or line-aligned parts of a large JSONL file. Each worker reads its partitions' documents, finds and
 resolves their place names with the model and gazetteer it loaded once (both
 are cached per process), and returns the extraction records; the client
 reports the workers' input errors in its own log and hands the partitions
@@ -34,14 +33,18 @@ from itertools import islice
 from pathlib import Path
 
 from geomap import gazetteer, mentions, resolve
-from geomap.documents import (STDIN, Document, InputLog, ReadOptions, files_of, kind_of,
+from geomap.documents import (Document, InputLog, ReadOptions, files_of, kind_of,
                               read_file)
 from geomap.geocode import Geocoder
 from geomap.mentions import Mention
 from geomap.records import extraction_lines
 from geomap.resolve import Resolution
 
+# Partitions: big enough that a task's overhead is noise, small enough to
+# spread over the workers and keep each task's memory small.
 PARTITION_BYTES = 4_000_000
+MIN_PARTITION_BYTES = 64_000
+PARTITIONS_PER_WORKER = 4
 BATCH_DOCUMENTS = 16  # per task on this machine's worker processes
 DEFAULT_JOBS_MAX = 4  # a worker holds a language model: about 250 MB
 # Tasks queued per worker: enough to keep workers busy, few enough to keep
@@ -95,27 +98,33 @@ def jsonl_parts(path: Path, size: int, part_bytes: int) -> list[Piece]:
     return pieces
 
 
-def plan_partitions(inputs: tuple[str, ...], options: ReadOptions, log: InputLog,
-                    partition_bytes: int = PARTITION_BYTES) -> list[list[Piece]]:
-    """The inputs' files cut into partitions of about `partition_bytes`, in input order."""
+def partition_size(total_bytes: int, workers: int) -> int:
+    """About PARTITIONS_PER_WORKER partitions per worker, so that small inputs
+    still spread over every worker, within [MIN_PARTITION_BYTES, PARTITION_BYTES]."""
+    share = total_bytes // max(1, workers * PARTITIONS_PER_WORKER)
+    return max(MIN_PARTITION_BYTES, min(PARTITION_BYTES, share))
+
+
+def plan_partitions(inputs: tuple[str, ...], options: ReadOptions, log: InputLog, workers: int,
+                    partition_bytes: int | None = None) -> list[list[Piece]]:
+    """The inputs' files cut into partitions of about `partition_bytes` (by
+    default sized for `workers`), in input order."""
+    files = [(file, file.stat().st_size) for name in inputs for file in files_of(name, options, log)]
+    target = partition_bytes or partition_size(sum(size for _file, size in files), workers)
     partitions: list[list[Piece]] = []
     current: list[Piece] = []
     current_bytes = 0
-    for name in inputs:
-        if name == STDIN:
-            raise ValueError("the Dask engine reads files, not standard input")
-        for file in files_of(name, options, log):
-            size = file.stat().st_size
-            if kind_of(file) == "jsonl" and size > partition_bytes:
-                pieces = [(piece, partition_bytes) for piece in jsonl_parts(file, size, partition_bytes)]
-            else:
-                pieces = [(Piece(str(file)), size)]
-            for piece, piece_bytes in pieces:
-                current.append(piece)
-                current_bytes += piece_bytes
-                if current_bytes >= partition_bytes:
-                    partitions.append(current)
-                    current, current_bytes = [], 0
+    for file, size in files:
+        if kind_of(file) == "jsonl" and size > target:
+            pieces = [(piece, target) for piece in jsonl_parts(file, size, target)]
+        else:
+            pieces = [(Piece(str(file)), size)]
+        for piece, piece_bytes in pieces:
+            current.append(piece)
+            current_bytes += piece_bytes
+            if current_bytes >= target:
+                partitions.append(current)
+                current, current_bytes = [], 0
     if current:
         partitions.append(current)
     return partitions

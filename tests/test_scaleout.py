@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from geomap import mentions
 from geomap.cli import cli
 from geomap.documents import InputLog, ReadOptions, read_documents, read_file
-from geomap.scaleout import plan_partitions
+from geomap.scaleout import (MIN_PARTITION_BYTES, PARTITION_BYTES, partition_size,
+                              plan_partitions)
 
 from conftest import SEEDS
 
@@ -48,7 +49,7 @@ def run(*args):
 
 def test_a_large_jsonl_file_is_cut_at_line_ends_and_keeps_its_line_numbers(archive):
     log = InputLog(lambda _line: None)
-    partitions = plan_partitions((str(archive),), ReadOptions(), log, partition_bytes=1000)
+    partitions = plan_partitions((str(archive),), ReadOptions(), log, workers=2, partition_bytes=1000)
     wire = [piece for pieces in partitions for piece in pieces if piece.path.endswith(".jsonl")]
     assert len(wire) > 3
     assert wire[0].lines[0] == 0 and wire[-1].lines[1] == (archive / "d-wire.jsonl").stat().st_size
@@ -61,6 +62,12 @@ def test_a_large_jsonl_file_is_cut_at_line_ends_and_keeps_its_line_numbers(archi
     whole = list(read_documents([str(archive / "d-wire.jsonl")], whole_log))
     assert in_parts == whole and len(whole) == 39
     assert parts_log.failed == whole_log.failed == 1
+
+
+def test_partitions_spread_small_inputs_over_the_workers_and_cap_large_ones():
+    assert partition_size(1_000_000, workers=2) == 125_000
+    assert partition_size(10_000, workers=2) == MIN_PARTITION_BYTES
+    assert partition_size(10**10, workers=8) == PARTITION_BYTES
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +139,15 @@ def test_the_dask_engine_needs_an_output_folder_and_never_deletes_other_files(ar
     result = run("extract", str(archive), "--engine", "dask", "--jobs", "1", "-o", str(folder))
     assert result.exit_code == 2 and "holds other things than part-*.jsonl files" in result.output
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_build_from_extract_reads_a_pipe(tmp_path):
+    documents = run("extract", str(SEEDS), "--format", "documents")
+    assert documents.exit_code == 0
+    result = CliRunner().invoke(cli, ["build", "--from-extract", "-", "-o", str(tmp_path / "map.html"),
+                                      "-q"], input=documents.stdout + "{broken\n")
+    assert result.exit_code == 1
+    assert "geomap: error: <stdin>:3: invalid JSON" in result.output
+    assert "geomap: 2 documents, " in result.output
+    places = {p["properties"]["name"] for p in json.loads((tmp_path / "map.geojson").read_text())["features"]}
+    assert {"Yavoriv", "Kharkiv", "Mariupol"} <= places
