@@ -138,7 +138,8 @@ def unnamed_places(mentions: list[Mention], places: list[Place | None]) -> list[
         head = match["head"].lower()
         mention = Mention(doc_id=reference.doc_id, text=text, start=start, end=reference.end,
                           sentence=reference.sentence, sentence_start=reference.sentence_start,
-                          label="DISTANCE", name=text, designator="approximate")
+                          label="DISTANCE", name=text, designator="approximate",
+                          sentence_words=reference.sentence_words)
         found.append((mention, Place(
             id=f"approx:{place.id}:{match['direction'].lower()}:{km:g}",
             name=f"{head} {' '.join(text.split()[2:])}".strip(),

@@ -1,6 +1,7 @@
 import pytest
 
 from geomap import mentions as mentions_stage
+from geomap import resolve
 from geomap.documents import Document
 from geomap.gazetteer import Place
 from geomap.incidents import (collect_incidents, incident_counts, incident_date, incident_types,
@@ -131,3 +132,16 @@ def test_mentions_stage_gives_the_sentence_words(places, nlp):
     (mention,) = mentions_stage.mentions_in(Document("d", text), nlp(text), places)
     assert ("killed", "kill") in mention.sentence_words
     assert incident_counts(mention.sentence_words) == {"killed": 500}
+
+
+def test_an_unnamed_place_takes_what_happened_in_its_sentence(places, nlp):
+    text = "Russian ships shelled a town south of Mariupol overnight."
+    document = Document("d", text, date="2022-03-16")
+    found = mentions_stage.mentions_in(document, nlp(text), places)
+    resolutions = resolve.resolve_document(found, places, date=document.date)
+    (unnamed,) = [r for r in resolutions if r.source == "approximate"]
+    assert incident_types(unnamed.mention.sentence_words) == ("attack",)
+    (town,) = [g for g in collect_incidents([(document, resolutions)]) if g.source == "approximate"]
+    assert town.place.name == "town south of Mariupol"
+    (incident,) = town.incidents
+    assert (incident.type, incident.date, incident.date_source) == ("attack", "2022-03-16", "relative")
