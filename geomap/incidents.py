@@ -74,7 +74,8 @@ MONTHS = {name: number for number, name in enumerate(
     .split(), start=1)}
 MONTHS.update({name[:3]: number for name, number in list(MONTHS.items())})
 MONTHS["sept"] = 9
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAY_NUMBERS = {day: number for number, day in enumerate(
+    "monday tuesday wednesday thursday friday saturday sunday".split())}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _EXPLICIT_DATES = [
     re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
@@ -85,6 +86,7 @@ _EXPLICIT_DATES = [
 ]
 RELATIVE_DAYS = {("yesterday",): -1, ("last", "night"): -1, ("today",): 0, ("tonight",): 0,
                  ("overnight",): 0, ("this", "morning"): 0, ("this", "evening"): 0}
+assert all(len(phrase) <= 2 for phrase in RELATIVE_DAYS)  # incident_date looks at word pairs
 
 
 @dataclass(frozen=True)
@@ -203,13 +205,14 @@ def incident_date(sentence: str, words: tuple[tuple[str, str], ...], doc_date: s
     if reference is None:
         return "", ""
     texts = [text for text, _lemma in words]
+    present = set(texts)
     for phrase, offset in RELATIVE_DAYS.items():
-        if any(tuple(texts[i:i + len(phrase)]) == phrase for i in range(len(texts))):
+        if present.issuperset(phrase) and (len(phrase) == 1 or phrase in zip(texts, texts[1:])):
             return (reference + dt.timedelta(days=offset)).isoformat(), "relative"
     for text in texts:
-        if text in WEEKDAYS:
+        if text in WEEKDAY_NUMBERS:
             # News tells of the past: the last such day on or before the article's date.
-            back = (reference.weekday() - WEEKDAYS.index(text)) % 7
+            back = (reference.weekday() - WEEKDAY_NUMBERS[text]) % 7
             return (reference - dt.timedelta(days=back)).isoformat(), "weekday"
     return doc_date, "document"
 
@@ -220,6 +223,8 @@ def collect_incidents(resolved: Iterable[tuple[Document, list[Resolution]]]) -> 
     by_place: dict[object, PlaceIncidents] = {}
     by_report: dict[tuple, Report] = {}
     by_incident: dict[tuple, Incident] = {}
+    # A sentence naming several places is read once: (types, date, its source, counts).
+    sentences: dict[tuple[str, int], tuple] = {}
     for document, resolutions in resolved:
         for resolution in resolutions:
             place = resolution.place
@@ -233,9 +238,13 @@ def collect_incidents(resolved: Iterable[tuple[Document, list[Resolution]]]) -> 
                 if mention.text not in report.names:
                     _add_name(group, report, mention.text, by_report, report_key)
                 continue
-            types = incident_types(mention.sentence_words)
-            date, date_source = incident_date(mention.sentence, mention.sentence_words,
-                                              document.date)
+            sentence_key = (document.id, mention.sentence_start)
+            if sentence_key not in sentences:
+                words = mention.sentence_words
+                sentences[sentence_key] = (incident_types(words),
+                                           *incident_date(mention.sentence, words, document.date),
+                                           incident_counts(words))
+            types, date, date_source, counts = sentences[sentence_key]
             report = Report(sentence=mention.sentence, names=(mention.text,), doc_id=document.id,
                             title=document.title, source=document.source,
                             doc_date=document.date, link=link_for(document),
@@ -245,13 +254,12 @@ def collect_incidents(resolved: Iterable[tuple[Document, list[Resolution]]]) -> 
             incident = by_incident.get(incident_key)
             if incident is None or any(r.doc_id == document.id for r in incident.reports):
                 # Within one article, separate sentences stay separate incidents.
-                incident = Incident(types, date, date_source,
-                                    incident_counts(mention.sentence_words))
+                incident = Incident(types, date, date_source, dict(counts))
                 group.incidents.append(incident)
                 by_incident[incident_key] = incident
             else:
                 incident.types = tuple(dict.fromkeys(incident.types + types))
-                for what, n in incident_counts(mention.sentence_words).items():
+                for what, n in counts.items():
                     incident.counts[what] = max(n, incident.counts.get(what, 0))
             incident.reports.append(report)
     groups = sorted(by_place.values(), key=lambda g: (g.place.name, str(g.place.id)))

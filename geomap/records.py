@@ -57,7 +57,7 @@ def resolution_record(resolution: Resolution) -> dict:
 
 def resolution_from_record(record: dict) -> Resolution:
     mention = dict(record["mention"])
-    mention["sentence_words"] = tuple(tuple(pair) for pair in mention["sentence_words"])
+    mention["sentence_words"] = tuple(map(tuple, mention["sentence_words"]))
     place = Place(**record["place"]) if record["place"] else None
     return Resolution(Mention(**mention), place, record["score"], record["reason"],
                       record["source"])
