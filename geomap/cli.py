@@ -291,7 +291,9 @@ def build(inputs, output, geojson_path, csv_path, from_extract, **options):
 @stops_cleanly
 def extract(inputs, output_format, output, explain_picks, engine, scheduler, partition_bytes,
             **options):
-    """Print every place-name mention, resolved or not, as JSON lines."""
+    """Print every place-name mention, resolved or not, as JSON lines (or,
+    with --format documents, every document with what `build --from-extract`
+    needs)."""
     if explain_picks:
         options["no_cache"] = True  # the cache keeps picks, not every candidate
     run = make_run(options)
