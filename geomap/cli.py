@@ -64,7 +64,11 @@ class Run:
             except ValueError as exc:
                 raise click.BadParameter(str(exc), param_hint="--model") from exc
             if self.jobs > 1:
-                yield from scaleout.resolve_in_processes(docs, self.model, self.jobs, self.geocoder)
+                try:
+                    yield from scaleout.resolve_in_processes(docs, self.model, self.jobs,
+                                                             self.geocoder)
+                except scaleout.WorkerDied as exc:
+                    raise click.ClickException(str(exc)) from None
                 return
             for document, found in mentions.extract_mentions(docs, places, nlp):
                 yield document, resolve.resolve_document(found, places, self.geocoder, document.date)

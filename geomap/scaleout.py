@@ -28,6 +28,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -146,6 +147,10 @@ def resolve_batch(documents: list[Document], model: str, geocoding: bool,
                                                              mentions.load_pipeline(model))]
 
 
+class WorkerDied(Exception):
+    """A worker process ended without answering (killed, out of memory)."""
+
+
 def resolve_in_processes(documents: Iterable[Document], model: str, jobs: int,
                          geocoder: Geocoder | None,
                          ) -> Iterator[tuple[Document, list[Resolution]]]:
@@ -164,7 +169,12 @@ def resolve_in_processes(documents: Iterable[Document], model: str, jobs: int,
             if not queued:
                 break
             batch, future = queued.popleft()
-            for document, (found, resolutions) in zip(batch, future.result()):
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                raise WorkerDied("a worker process died (out of memory?); nothing was "
+                                 "written; try fewer --jobs") from None
+            for document, (found, resolutions) in zip(batch, results):
                 if resolutions is None:
                     resolutions = resolve.resolve_document(found, places, geocoder, document.date)
                 yield document, resolutions

@@ -1,6 +1,7 @@
 """Scale-out: extract on a Dask cluster equals a local run; build maps extraction output."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -151,3 +152,20 @@ def test_build_from_extract_reads_a_pipe(tmp_path):
     assert "geomap: 2 documents, " in result.output
     places = {p["properties"]["name"] for p in json.loads((tmp_path / "map.geojson").read_text())["features"]}
     assert {"Yavoriv", "Kharkiv", "Mariupol"} <= places
+
+
+def die(*_args):
+    os._exit(9)
+
+
+def test_a_worker_that_dies_ends_the_run_with_a_clear_error_and_writes_nothing(tmp_path, monkeypatch):
+    from geomap import scaleout
+
+    # Each worker dies at its first batch, as if killed for lack of memory.
+    monkeypatch.setattr(scaleout, "resolve_batch", die)
+    out = tmp_path / "map.html"
+    result = CliRunner().invoke(cli, ["build", str(SEEDS), "-o", str(out), "--jobs", "2",
+                                      "--no-cache", "-q"])
+    assert result.exit_code == 1
+    assert "a worker process died (out of memory?); nothing was written" in result.output
+    assert "Traceback" not in result.output and not out.exists()
