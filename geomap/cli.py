@@ -6,6 +6,7 @@ import contextlib
 import functools
 import itertools
 import json
+import logging
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -351,7 +352,8 @@ def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, outp
         folder = stack.enter_context(atomic_directory(output, "part-*.jsonl"))
         if scheduler is None:
             cluster = stack.enter_context(LocalCluster(
-                n_workers=run.jobs, threads_per_worker=1, dashboard_address=":0"))
+                n_workers=run.jobs, threads_per_worker=1, dashboard_address=":0",
+                silence_logs=logging.ERROR))  # not its notes on tasks cancelled at --max-documents
         client = stack.enter_context(Client(scheduler or cluster))
         workers = sum(client.nthreads().values())
         partitions = scaleout.plan_partitions(inputs, run.options, run.log, workers,

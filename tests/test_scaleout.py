@@ -169,3 +169,16 @@ def test_a_worker_that_dies_ends_the_run_with_a_clear_error_and_writes_nothing(t
     assert result.exit_code == 1
     assert "a worker process died (out of memory?); nothing was written" in result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_the_dask_engine_stops_at_max_documents_like_a_local_run(archive, cluster, tmp_path):
+    local_cluster, _client = cluster
+    local = run("extract", str(archive), "--format", "documents", "--max-documents", "10",
+                "-o", str(tmp_path / "local.jsonl"))
+    dask = run("extract", str(archive), "--format", "documents", "--max-documents", "10",
+               "--engine", "dask", "--scheduler", local_cluster.scheduler_address,
+               "--partition-bytes", "1000", "-o", str(tmp_path / "parts"))
+    combined = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "parts").iterdir()))
+    assert combined == (tmp_path / "local.jsonl").read_text(encoding="utf-8")
+    assert len(combined.splitlines()) == 10
+    assert "the limit of 10 documents is reached (--max-documents)" in dask.output
