@@ -354,7 +354,10 @@ def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, outp
             cluster = stack.enter_context(LocalCluster(
                 n_workers=run.jobs, threads_per_worker=1, dashboard_address=":0",
                 silence_logs=logging.ERROR))  # not its notes on tasks cancelled at --max-documents
-        client = stack.enter_context(Client(scheduler or cluster))
+        try:
+            client = stack.enter_context(Client(scheduler or cluster))
+        except OSError as exc:
+            raise click.ClickException(f"cannot reach the Dask scheduler: {exc}") from None
         workers = sum(client.nthreads().values())
         partitions = scaleout.plan_partitions(inputs, run.options, run.log, workers,
                                               partition_bytes)

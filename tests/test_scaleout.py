@@ -182,3 +182,15 @@ def test_the_dask_engine_stops_at_max_documents_like_a_local_run(archive, cluste
     assert combined == (tmp_path / "local.jsonl").read_text(encoding="utf-8")
     assert len(combined.splitlines()) == 10
     assert "the limit of 10 documents is reached (--max-documents)" in dask.output
+
+
+def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(archive, tmp_path):
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        result = run("extract", str(archive), "--engine", "dask", "--scheduler",
+                     "tcp://127.0.0.1:9", "-o", str(tmp_path / "parts"))
+    assert result.exit_code == 1
+    assert "cannot reach the Dask scheduler: Timed out trying to connect to tcp://127.0.0.1:9" \
+        in result.output
+    assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []
