@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import json
 import logging
 import sys
@@ -51,28 +50,20 @@ class Run:
             self.cache = ExtractionCache(self.cache_dir, f"{self.model}|{places.digest}|{geocoding}",
                                          warn=warn)
 
+        try:
+            mentions.check_pipeline(self.model)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--model") from exc
+
         def process(docs):
-            docs = iter(docs)
-            first = next(docs, None)
-            if first is None:
-                return  # everything came from the cache: no need for the language model
-            docs = itertools.chain([first], docs)
-            try:
-                if self.jobs > 1:
-                    mentions.check_pipeline(self.model)  # the workers load it
-                else:
-                    nlp = mentions.load_pipeline(self.model)
-            except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint="--model") from exc
-            if self.jobs > 1:
-                try:
-                    yield from scaleout.resolve_in_processes(docs, self.model, self.jobs,
-                                                             self.geocoder)
-                except scaleout.WorkerDied as exc:
-                    raise click.ClickException(str(exc)) from None
+            # The model is loaded only for documents the cache does not have.
+            if self.jobs == 1:
+                yield from scaleout.resolved_documents(docs, self.model, self.geocoder)
                 return
-            for document, found in mentions.extract_mentions(docs, places, nlp):
-                yield document, resolve.resolve_document(found, places, self.geocoder, document.date)
+            try:
+                yield from scaleout.resolve_in_processes(docs, self.model, self.jobs, self.geocoder)
+            except scaleout.WorkerDied as exc:
+                raise click.ClickException(str(exc)) from None
 
         docs = documents.read_documents(inputs, self.log, self.options)
         for document, resolutions in self.progress(with_cache(docs, self.cache, process), "docs"):
@@ -323,14 +314,6 @@ def extract(inputs, output_format, output, explain_picks, engine, scheduler, par
     run.finish()
 
 
-@contextlib.contextmanager
-def reported_as_usage_error(*errors: type[Exception]) -> Iterator[None]:
-    try:
-        yield
-    except errors as exc:
-        raise click.UsageError(str(exc)) from None
-
-
 def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, output_format: str,
                     explain: bool, scheduler: str | None, partition_bytes: int) -> None:
     """extract --engine dask: partitions read and resolved on the cluster's
@@ -346,10 +329,13 @@ def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, outp
                                "allow one request a second, not one per worker")
     if documents.STDIN in inputs:
         raise click.UsageError("the Dask engine reads files, not standard input")
-    with contextlib.ExitStack() as stack, reported_as_usage_error(FileExistsError):
+    with contextlib.ExitStack() as stack:
         stack.enter_context(contextlib.suppress(NothingRead))
         # The folder first (a bad one fails fast); the cluster is gone before it is renamed.
-        folder = stack.enter_context(atomic_directory(output, "part-*.jsonl"))
+        try:
+            folder = stack.enter_context(atomic_directory(output, "part-*.jsonl"))
+        except FileExistsError as exc:
+            raise click.UsageError(str(exc)) from None
         if scheduler is None:
             cluster = stack.enter_context(LocalCluster(
                 n_workers=run.jobs, threads_per_worker=1, dashboard_address=":0",

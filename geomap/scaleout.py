@@ -26,11 +26,11 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from geomap import gazetteer, mentions, resolve
@@ -137,6 +137,21 @@ def default_jobs() -> int:
     return max(1, min(cores or 1, DEFAULT_JOBS_MAX))
 
 
+def resolved_documents(documents: Iterable[Document], model: str,
+                       geocoder: Geocoder | None = None,
+                       ) -> Iterator[tuple[Document, list[Resolution]]]:
+    """In this process: documents with their resolutions, in input order. The
+    model is loaded only if there is a document to read."""
+    documents = iter(documents)
+    first = next(documents, None)
+    if first is None:
+        return
+    places = gazetteer.load()
+    for document, found in mentions.extract_mentions(chain([first], documents), places,
+                                                     mentions.load_pipeline(model)):
+        yield document, resolve.resolve_document(found, places, geocoder, document.date)
+
+
 def resolve_batch(documents: list[Document], model: str, geocoding: bool,
                   ) -> list[tuple[list[Mention], list[Resolution] | None]]:
     """In a worker process: each document's mentions, and its resolutions
@@ -151,6 +166,26 @@ class WorkerDied(Exception):
     """A worker process ended without answering (killed, out of memory)."""
 
 
+def _in_order(tasks: Iterable, submit: Callable[[object], Future],
+              in_flight: int) -> Iterator[tuple[object, object]]:
+    """(task, its result) for each task, in order, with at most `in_flight`
+    submitted and unanswered; tasks still queued when the caller stops are
+    cancelled."""
+    queued: deque = deque()
+    tasks = iter(tasks)
+    try:
+        while True:
+            for task in islice(tasks, in_flight - len(queued)):
+                queued.append((task, submit(task)))
+            if not queued:
+                return
+            task, future = queued.popleft()
+            yield task, future.result()
+    finally:
+        for _task, future in queued:
+            future.cancel()
+
+
 def resolve_in_processes(documents: Iterable[Document], model: str, jobs: int,
                          geocoder: Geocoder | None,
                          ) -> Iterator[tuple[Document, list[Resolution]]]:
@@ -159,28 +194,24 @@ def resolve_in_processes(documents: Iterable[Document], model: str, jobs: int,
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     places = gazetteer.load()
-    queued: deque = deque()
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_started)
+    finished = False
     try:
-        batches = _batches(documents, jobs)
-        while True:
-            for batch in islice(batches, jobs * QUEUED_PER_WORKER - len(queued)):
-                queued.append((batch, pool.submit(resolve_batch, batch, model, geocoder is not None)))
-            if not queued:
-                break
-            batch, future = queued.popleft()
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                raise WorkerDied("a worker process died (out of memory?); nothing was "
-                                 "written; try fewer --jobs") from None
+        batches = _in_order(_batches(documents, jobs),
+                            lambda batch: pool.submit(resolve_batch, batch, model, geocoder is not None),
+                            jobs * QUEUED_PER_WORKER)
+        for batch, results in batches:
             for document, (found, resolutions) in zip(batch, results):
                 if resolutions is None:
                     resolutions = resolve.resolve_document(found, places, geocoder, document.date)
                 yield document, resolutions
+        finished = True
+    except BrokenProcessPool:
+        raise WorkerDied("a worker process died (out of memory?); nothing was "
+                         "written; try fewer --jobs") from None
     finally:
         # Interrupted: leave at once; the workers notice and end (_worker_started).
-        pool.shutdown(wait=not queued, cancel_futures=True)
+        pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _worker_started() -> None:
@@ -213,7 +244,6 @@ def extract_partition(pieces: list[Piece], options: ReadOptions, model: str,
                       output_format: str, explain: bool) -> PartitionResult:
     """On a worker: read, find and resolve one partition's documents."""
     log = RecordingLog()
-    places = gazetteer.load()
 
     def documents() -> Iterator[Document]:
         for piece in pieces:
@@ -221,11 +251,8 @@ def extract_partition(pieces: list[Piece], options: ReadOptions, model: str,
             yield from read_file(Path(piece.path), options, log, piece.lines)
             if piece.lines and piece.lines[0] > 0:
                 log.processed = already  # a file read in parts counts once, with its first
-    read = list(documents())  # read first, so the model is not loaded for nothing
-    found = mentions.extract_mentions(read, places, mentions.load_pipeline(model)) if read else ()
-    lines = [extraction_lines(document, resolve.resolve_document(names, places, None, document.date),
-                              output_format, explain)
-             for document, names in found]
+    lines = [extraction_lines(document, resolutions, output_format, explain)
+             for document, resolutions in resolved_documents(documents(), model)]
     return PartitionResult(lines, log.events, log.processed)
 
 
@@ -234,27 +261,20 @@ def run_partitions(client, partitions: list[list[Piece]], options: ReadOptions, 
     """Each partition's extraction lines, in input order, computed on `client`'s
     workers with a bounded queue; the workers' input errors go to `log`."""
     workers = max(1, sum(client.nthreads().values()))
-    queued: deque = deque()
-    remaining = iter(partitions)
-
-    def submit(count: int) -> None:
-        for pieces in islice(remaining, count):
-            queued.append(client.submit(extract_partition, pieces, options, model,
-                                        output_format, explain, pure=False))
-
-    submit(workers * QUEUED_PER_WORKER)
-    while queued:
-        result: PartitionResult = queued.popleft().result()
-        submit(1)
+    results = _in_order(partitions,
+                        lambda pieces: client.submit(extract_partition, pieces, options, model,
+                                                     output_format, explain, pure=False),
+                        workers * QUEUED_PER_WORKER)
+    for _pieces, result in results:
         for kind, message in result.events:
             (log.fail if kind == "fail" else log.skip)(message)
         log.processed += result.processed
         room = max(0, options.max_documents - log.documents)
-        if len(result.documents) > room:
-            log.skip(f"the limit of {options.max_documents} documents is reached (--max-documents)")
-            for future in queued:
-                future.cancel()
-            queued.clear()
         kept = result.documents[:room]
         log.documents += len(kept)
+        if len(kept) < len(result.documents):
+            log.skip(f"the limit of {options.max_documents} documents is reached (--max-documents)")
+            results.close()  # cancels the partitions still queued
+            yield kept
+            return
         yield kept
