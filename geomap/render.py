@@ -2,12 +2,12 @@
 
 Folium builds the page and the Leaflet map. Leaflet and Leaflet.markercluster
 are inlined from the XStatic-Leaflet packages (PyPI) instead of linked from a
-CDN (and Leaflet.heat, as Folium ships it, from geomap/static), and the page draws its own basemap (Ukraine, its oblasts, its
-neighbours), so the file opens with no network and makes no request; the
-OpenStreetMap tiles are a layer the user may switch on. Places and incidents
-travel as one gzip'd JSON blob (base64) that geomap/static/map.js unpacks
-and turns into markers, areas and popups with DOM text nodes: no article
-text is ever parsed as HTML.
+CDN (and Leaflet.heat, as Folium ships it, from geomap/static), and the page
+draws its own basemap (Ukraine, its oblasts, its neighbours), so the file
+opens with no network and makes no request; the OpenStreetMap tiles are a
+layer the user may switch on. Places and incidents travel as one gzip'd
+JSON blob (base64) that geomap/static/map.js unpacks and turns into markers,
+areas and popups with DOM text nodes: no article text is ever parsed as HTML.
 """
 
 from __future__ import annotations
