@@ -263,17 +263,25 @@ def record_documents(record: object, where: str, path: str,
         url=str(record.get(options.column("url")) or ""), path=path)
 
 
-def jsonl_documents(raw: str, path: str, options: ReadOptions, log: InputLog,
-                    first_line: int = 1) -> Iterator[Document]:
-    for number, line in enumerate(raw.split("\n"), start=first_line):
+def json_lines(lines: Iterable[str], name: str, log: InputLog,
+               first_line: int = 1) -> Iterator[tuple[str, object]]:
+    """("NAME:LINE", the parsed value) for each non-blank line of JSON lines;
+    a line that does not parse is reported and the rest still read."""
+    for number, line in enumerate(lines, start=first_line):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{name}:{number}"
         try:
-            record = json.loads(line)
-            yield from record_documents(record, where, path, options)
+            yield where, json.loads(line)
         except json.JSONDecodeError as exc:
             log.fail(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})")
+
+
+def jsonl_documents(raw: str, path: str, options: ReadOptions, log: InputLog,
+                    first_line: int = 1) -> Iterator[Document]:
+    for where, record in json_lines(raw.split("\n"), path, log, first_line):
+        try:
+            yield from record_documents(record, where, path, options)
         except InputError as exc:
             log.fail(str(exc))
 

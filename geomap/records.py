@@ -18,7 +18,8 @@ from dataclasses import asdict
 from functools import partial
 from typing import TextIO
 
-from geomap.documents import STDIN, Document, InputError, InputLog, ReadOptions, files_of
+from geomap.documents import (STDIN, Document, InputError, InputLog, ReadOptions, files_of,
+                              json_lines)
 from geomap.gazetteer import Place
 from geomap.mentions import Mention
 from geomap.resolve import Resolution, toponyms
@@ -120,16 +121,11 @@ def _sources(name: str, log: InputLog) -> Iterator[tuple[str, Callable[[], TextI
 
 def _records_in(lines: Iterable[str], name: str,
                 log: InputLog) -> Iterator[tuple[Document, list[Resolution]]]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for where, record in json_lines(lines, name, log):
         try:
-            pair = document_from_record(json.loads(line))
-        except json.JSONDecodeError as exc:
-            log.fail(f"{name}:{number}: invalid JSON: {exc.msg} (column {exc.colno})")
-            continue
+            pair = document_from_record(record)
         except InputError as exc:
-            log.fail(f"{name}:{number}: {exc}")
+            log.fail(f"{where}: {exc}")
             continue
         log.documents += 1
         yield pair
