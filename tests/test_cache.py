@@ -42,6 +42,23 @@ def test_a_second_run_takes_unchanged_documents_from_the_cache(tmp_path):
         "Kharkiv", "Odesa", "Bakhmut", "Kherson"]
 
 
+def test_cached_documents_come_back_whole(tmp_path):
+    # Everything the map is built from: sentences and their words (which type
+    # incidents), places found approximately, names left unresolved.
+    folder = corpus(tmp_path, [*ARTICLES, "A village 20 km south of Mariupol was shelled on "
+                               "Tuesday. Fighting went on near Zzyzxville and in Kharkiv."])
+    first, _log = extract(tmp_path, folder, "--format", "documents")
+    cached, log = extract(tmp_path, folder, "--format", "documents")
+    assert "geomap: 5 of 5 documents from the cache" in log
+    assert cached == first
+    records = [json.loads(line) for line in cached.splitlines()]
+    last = records[-1]["resolutions"]
+    assert [(r["mention"]["text"], r["source"]) for r in last] == [
+        ("Mariupol", "gazetteer"), ("Zzyzxville", ""), ("Kharkiv", "gazetteer"),
+        ("A village 20 km south of Mariupol", "approximate")]
+    assert ["shelled", "shell"] in last[-1]["mention"]["sentence_words"]
+
+
 def test_a_changed_document_is_processed_again(tmp_path):
     folder = corpus(tmp_path, ARTICLES[:2])
     extract(tmp_path, folder)
