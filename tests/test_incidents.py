@@ -58,6 +58,9 @@ def test_numbers_that_matter(words, sentence, counts):
     ("Sirens sounded in the city.", "2022-03-16", ("2022-03-16", "document")),
     ("Sirens sounded on Monday.", "", ("", "")),
     ("The battle of 12 January 2015 was the fiercest.", "2016-01-01", ("2015-01-12", "sentence")),
+    ("Sept. 3, 2022: shelling in Kharkiv.", "2022-09-05", ("2022-09-03", "sentence")),
+    # a month's name at the end of another word is no date ("Omar 7", not "Mar 7")
+    ("A shell hit the Omar 7 school.", "2022-09-05", ("2022-09-05", "document")),
 ])
 def test_dates_from_the_sentence_or_the_document(words, sentence, doc_date, expected):
     assert incident_date(sentence, words(sentence), doc_date) == expected
