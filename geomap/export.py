@@ -100,7 +100,12 @@ def geojson(groups: list[PlaceIncidents]) -> dict:
 
 
 def geojson_text(groups: list[PlaceIncidents]) -> str:
-    return json.dumps(geojson(groups), ensure_ascii=False, indent=1) + "\n"
+    """The GeoJSON with one feature per line: as easy to diff and grep as an
+    indented file, and written by json's C encoder, which indenting turns off
+    (a tenth of the time)."""
+    features = ",\n".join(json.dumps(feature, ensure_ascii=False)
+                           for feature in geojson(groups)["features"])
+    return '{"type": "FeatureCollection", "features": [\n' + features + "\n]}\n"
 
 
 CSV_COLUMNS = ["place_id", "place", "kind", "oblast", "country", "lat", "lon", "located_by",

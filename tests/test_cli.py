@@ -93,6 +93,17 @@ def test_geojson_is_an_rfc7946_feature_collection(seed_build):
         assert props["kind"] in set(KINDS) - {"country"}
 
 
+def test_geojson_has_one_feature_per_line_to_diff_and_grep(tmp_path):
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Missiles hit Kharkiv and Lviv."}) + "\n")
+    result = CliRunner().invoke(cli, ["build", str(source), "-o", str(tmp_path / "map.html")])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "map.geojson").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == '{"type": "FeatureCollection", "features": [' and lines[-1] == "]}"
+    features = [json.loads(line.rstrip(",")) for line in lines[1:-1]]
+    assert [f["properties"]["name"] for f in features] == ["Kharkiv", "Lviv"]
+
+
 def test_build_reports_what_it_did(seed_build):
     result, html, _geojson, data = seed_build
     assert re.search(r"2 documents, \d+ places, \d+ incidents", result.output)
