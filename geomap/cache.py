@@ -108,31 +108,26 @@ def decoded(value: str) -> list[Resolution]:
 
 
 def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,
-               process: Callable[[Iterable[Document]], Iterator[tuple[Document, list[Resolution]]]],
+               process: Callable[[Iterable[tuple[Document, list[Resolution] | None]]],
+                                 Iterator[tuple[Document, list[Resolution]]]],
                ) -> Iterator[tuple[Document, list[Resolution]]]:
-    """Documents with their resolutions, in input order: cached ones from the
-    cache, the others through `process` (one stream, so --jobs stays busy)."""
+    """Documents with their resolutions, in input order. `process` gets each
+    document with its cached resolutions, or None when the cache lacks it,
+    and runs the pipeline on those only; their results are cached."""
     if cache is None:
-        yield from process(documents)
+        yield from process((document, None) for document in documents)
         return
-    # (document, its key, its cached resolutions or None), in input order.
-    order: deque[tuple[Document, str, list[Resolution] | None]] = deque()
+    new_keys: deque[str | None] = deque()  # in input order: the key of each new document
 
-    def uncached() -> Iterator[Document]:
+    def looked_up() -> Iterator[tuple[Document, list[Resolution] | None]]:
         for document in documents:
             key = cache.key(document)
-            found = cache.get(key)
-            order.append((document, key, found))
-            if found is None:
-                yield document
+            known = cache.get(key)
+            new_keys.append(key if known is None else None)
+            yield document, known
 
-    for document, resolutions in process(uncached()):
-        while order[0][2] is not None:
-            cached, _key, found = order.popleft()
-            yield cached, found
-        _document, key, _found = order.popleft()
-        cache.put(key, resolutions)
+    for document, resolutions in process(looked_up()):
+        key = new_keys.popleft()
+        if key is not None:
+            cache.put(key, resolutions)
         yield document, resolutions
-    while order:
-        cached, _key, found = order.popleft()
-        yield cached, found

@@ -44,29 +44,35 @@ class Run:
         self.geocoder = geocoder
 
     def resolved(self, inputs: tuple[str, ...]) -> Iterator[tuple[documents.Document, list[resolve.Resolution]]]:
+        """Each document read with its resolutions, in input order. With
+        --jobs, the worker processes start before this returns, so that one
+        loads the model while this process reads the inputs and the cache."""
         places = gazetteer.load()
         if self.cache_dir is not None:
-            geocoding = self.geocoder.name if self.geocoder else "none"
-            self.cache = ExtractionCache(self.cache_dir, f"{self.model}|{places.digest}|{geocoding}",
+            geocoder = self.geocoder.name if self.geocoder else "none"
+            self.cache = ExtractionCache(self.cache_dir, f"{self.model}|{places.digest}|{geocoder}",
                                          warn=warn)
-
         try:
             mentions.check_pipeline(self.model)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--model") from exc
 
-        def process(docs):
-            # The model is loaded only for documents the cache does not have.
-            if self.jobs == 1:
-                yield from scaleout.resolved_documents(docs, self.model, self.geocoder)
-                return
+        geocoding = self.geocoder is not None
+        workers = (scaleout.InProcess(self.model, geocoding) if self.jobs == 1
+                   else scaleout.Workers(self.model, self.jobs, geocoding))
+
+        def process(pairs):
             try:
-                yield from scaleout.resolve_in_processes(docs, self.model, self.jobs, self.geocoder)
+                yield from scaleout.resolve_with(workers, pairs, self.geocoder)
             except scaleout.WorkerDied as exc:
                 raise click.ClickException(str(exc)) from None
 
         docs = documents.read_documents(inputs, self.log, self.options)
-        for document, resolutions in self.progress(with_cache(docs, self.cache, process), "docs"):
+        return self.reported(with_cache(docs, self.cache, process))
+
+    def reported(self, resolved: Iterable) -> Iterator[tuple[documents.Document, list[resolve.Resolution]]]:
+        """The documents with a progress bar, noting the names left unresolved."""
+        for document, resolutions in self.progress(resolved, "docs"):
             self.unresolved.update(r.mention.text for r in resolutions if r.place is None)
             yield document, resolutions
 
@@ -245,10 +251,10 @@ def stops_cleanly(command):
 @stops_cleanly
 def build(inputs, output, geojson_path, csv_path, from_extract, **options):
     """Build an HTML map (and GeoJSON and CSV) from articles: files, folders, or '-' for stdin."""
-    from geomap.render import render_map  # Folium is only needed here: extract starts faster
-
     run = make_run(options)
     resolved = read_extraction(inputs, run.log) if from_extract else run.resolved(inputs)
+    # Only build needs Folium; it is imported while a worker loads the model.
+    from geomap.render import render_map
     groups = collect_incidents(resolved)
     if run.anything_read:
         geojson_path = geojson_path or output.with_suffix(".geojson")

@@ -1,11 +1,14 @@
 """Scale-out: the documents -> mentions -> resolution stages on this machine's
 cores (--jobs) or on a Dask cluster (--engine dask).
 
-On this machine, a pool of worker processes each loads the model and the
-gazetteer once and takes batches of documents; each returns the batch's
-resolutions (or, when the run geocodes, its mentions, resolved by the
-parent, which owns the geocoder and its rate limit). Batches come back in
-input order with a bounded number in flight, so memory stays flat.
+On this machine, worker processes each load the model and the gazetteer
+once and take batches of the documents the cache lacks; each returns the
+batch's resolutions (or, when the run geocodes, its mentions, resolved by
+the parent, which owns the geocoder and its rate limit). The first worker
+starts loading the model before anything is read; documents come back in
+input order, cached ones as soon as all before them are, with a bounded
+number waiting, so memory stays flat. With --jobs 1 the same scheduling
+runs the batches in this process.
 
 On a cluster, the client lists the input files and cuts them into
 partitions (about four per worker, at most PARTITION_BYTES each): several
@@ -19,6 +22,7 @@ Input files must be at the same path on every worker (a shared filesystem).
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import multiprocessing
 import os
@@ -51,6 +55,7 @@ DEFAULT_JOBS_MAX = 4  # a worker holds a language model: about 250 MB
 # Tasks queued per worker: enough to keep workers busy, few enough to keep
 # the parent's memory flat however long the corpus.
 QUEUED_PER_WORKER = 2
+AHEAD_DOCUMENTS = 1000  # documents read ahead of the oldest one not yet resolved
 
 
 @dataclass(frozen=True)
@@ -186,32 +191,170 @@ def _in_order(tasks: Iterable, submit: Callable[[object], Future],
             future.cancel()
 
 
-def resolve_in_processes(documents: Iterable[Document], model: str, jobs: int,
-                         geocoder: Geocoder | None,
-                         ) -> Iterator[tuple[Document, list[Resolution]]]:
-    """Documents with their resolutions, in input order, from `jobs` worker processes."""
-    # fork shares the imported libraries; spawn where fork does not exist.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    places = gazetteer.load()
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_started)
+Known = list[Resolution] | None  # a document's resolutions when the cache has them
+
+
+class InProcess:
+    """Resolves each batch of documents in this process, as it is submitted
+    (--jobs 1): the model is loaded only if a document needs it."""
+
+    jobs = 1
+
+    def __init__(self, model: str, geocoding: bool):
+        self.model, self.geocoding = model, geocoding
+
+    def submit(self, batch: list[Document]) -> Future:
+        future: Future = Future()
+        future.set_result(resolve_batch(batch, self.model, self.geocoding))
+        return future
+
+    def has_idle_worker(self) -> bool:
+        return False  # this process works only when a batch is full
+
+    def close(self, wait: bool) -> None:
+        pass
+
+
+class Workers:
+    """Worker processes that read and resolve batches of documents.
+
+    The first starts loading the model at once, while this process reads the
+    inputs and the cache: a run with a few new documents finds it ready. The
+    others start when a second batch of new documents shows there is work
+    for them; starting them all at once would slow the first down (each
+    takes about 1.5 s of a core to load spaCy and the model).
+    """
+
+    def __init__(self, model: str, jobs: int, geocoding: bool):
+        # fork shares the imported libraries; spawn where fork does not exist.
+        methods = multiprocessing.get_all_start_methods()
+        self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.model, self.jobs, self.geocoding = model, jobs, geocoding
+        self.first_pid = self.context.Value("i", 0, lock=False)
+        first = ProcessPoolExecutor(1, mp_context=self.context, initializer=_first_worker_started,
+                                    initargs=(self.first_pid,))
+        self.warming = first.submit(_load, model)
+        # Each pool with its number of workers and its futures not yet answered.
+        self.pools: list[tuple[ProcessPoolExecutor, int, deque[Future]]] = [(first, 1, deque())]
+        self.batches = 0
+
+    def submit(self, batch: list[Document]) -> Future:
+        self.batches += 1
+        if self.batches == 2 and self.jobs > 1:
+            # Forked while the first pool's threads run: they only touch that
+            # pool's queues, which the new workers never use.
+            others = ProcessPoolExecutor(self.jobs - 1, mp_context=self.context,
+                                         initializer=_worker_started)
+            self.pools.append((others, self.jobs - 1, deque()))
+        for _pool, _workers, futures in self.pools:
+            while futures and futures[0].done():
+                futures.popleft()
+        # The pool with the least work per worker; the first on a tie.
+        pool, _workers, futures = min(self.pools, key=lambda p: len(p[2]) / p[1])
+        futures.append(pool.submit(resolve_batch, batch, self.model, self.geocoding))
+        return futures[-1]
+
+    def has_idle_worker(self) -> bool:
+        """Whether a worker has, or soon will have, nothing to do."""
+        return sum(not future.done() for _p, _w, futures in self.pools for future in futures) < self.jobs
+
+    def close(self, wait: bool) -> None:
+        """Stop the workers; a first worker still loading a model no document
+        needed is ended rather than waited for."""
+        if not self.warming.done() and self.first_pid.value:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.first_pid.value, signal.SIGKILL)
+        for pool, _workers, _futures in self.pools:
+            pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _load(model: str) -> None:
+    gazetteer.load()
+    mentions.load_pipeline(model)
+
+
+@dataclass
+class _Batch:
+    documents: list[Document]
+    future: Future | None = None  # once submitted
+
+
+def resolve_with(workers: Workers | InProcess, pairs: Iterable[tuple[Document, Known]],
+                 geocoder: Geocoder | None) -> Iterator[tuple[Document, list[Resolution]]]:
+    """Documents with their known resolutions, or else resolved by the
+    workers, in input order; the workers are stopped at the end.
+
+    Known ones are handed on as soon as all before them are, so this process
+    types their incidents while the workers run. New ones go to the workers
+    in batches of one document per worker first, then doubling up to
+    BATCH_DOCUMENTS; a batch goes before it is full when a worker would
+    otherwise wait. At most QUEUED_PER_WORKER batches a worker and
+    AHEAD_DOCUMENTS documents wait, so memory stays flat.
+    """
+    places, jobs = gazetteer.load(), workers.jobs
+    # Each document read and not yet handed on, in input order, with its
+    # known resolutions or its batch and place in it.
+    waiting: deque[tuple[Document, Known, _Batch | None, int]] = deque()
+    filling = _Batch([])
+    in_flight = 0
+
+    def submit() -> None:
+        nonlocal filling, in_flight
+        filling.future = workers.submit(filling.documents)
+        filling, in_flight = _Batch([]), in_flight + 1
+
+    def ready() -> bool:
+        _document, known, batch, _index = waiting[0]
+        return known is not None or (batch.future is not None and batch.future.done())
+
+    def hand_on() -> tuple[Document, list[Resolution]]:
+        nonlocal in_flight
+        document, known, batch, index = waiting.popleft()
+        if known is not None:
+            return document, known
+        if batch is filling:
+            submit()  # nothing can go on before it
+        found, resolutions = batch.future.result()[index]
+        if index == len(batch.documents) - 1:
+            in_flight -= 1
+        if resolutions is None:
+            resolutions = resolve.resolve_document(found, places, geocoder, document.date)
+        return document, resolutions
+
     finished = False
     try:
-        batches = _in_order(_batches(documents, jobs),
-                            lambda batch: pool.submit(resolve_batch, batch, model, geocoder is not None),
-                            jobs * QUEUED_PER_WORKER)
-        for batch, results in batches:
-            for document, (found, resolutions) in zip(batch, results):
-                if resolutions is None:
-                    resolutions = resolve.resolve_document(found, places, geocoder, document.date)
-                yield document, resolutions
+        sizes = _batch_sizes(jobs)
+        size = next(sizes)
+        for document, known in pairs:
+            if known is None:
+                waiting.append((document, None, filling, len(filling.documents)))
+                filling.documents.append(document)
+                if len(filling.documents) == size:
+                    submit()
+                    size = next(sizes)
+            else:
+                waiting.append((document, known, None, 0))
+            if filling.documents and workers.has_idle_worker():
+                submit()  # rather than let a worker wait for the batch to fill
+            while waiting and (ready() or len(waiting) >= AHEAD_DOCUMENTS
+                               or in_flight >= jobs * QUEUED_PER_WORKER):
+                yield hand_on()
+        if filling.documents:
+            submit()
+        while waiting:
+            yield hand_on()
         finished = True
     except BrokenProcessPool:
         raise WorkerDied("a worker process died (out of memory?); nothing was "
                          "written; try fewer --jobs") from None
     finally:
         # Interrupted: leave at once; the workers notice and end (_worker_started).
-        pool.shutdown(wait=finished, cancel_futures=True)
+        workers.close(wait=finished)
+
+
+def _first_worker_started(pid) -> None:
+    pid.value = os.getpid()
+    _worker_started()
 
 
 def _worker_started() -> None:
@@ -227,16 +370,12 @@ def _worker_started() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _batches(documents: Iterable[Document], jobs: int) -> Iterator[list[Document]]:
-    """Batches of one document per worker first, then doubling up to
-    BATCH_DOCUMENTS: a handful of articles still keeps every worker busy."""
-    remaining, size = iter(documents), 1
+def _batch_sizes(jobs: int) -> Iterator[int]:
+    """One document per worker first, then doubling up to BATCH_DOCUMENTS: a
+    handful of articles still keeps every worker busy."""
+    size = 1
     while True:
-        for _worker in range(jobs):
-            batch = list(islice(remaining, size))
-            if not batch:
-                return
-            yield batch
+        yield from [size] * jobs
         size = min(2 * size, BATCH_DOCUMENTS)
 
 

@@ -1,8 +1,11 @@
 """Scale-out: extract on a Dask cluster equals a local run; build maps extraction output."""
 
 import json
+import multiprocessing
 import os
 import shutil
+import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,9 @@ from click.testing import CliRunner
 
 from geomap import mentions
 from geomap.cli import cli
-from geomap.documents import InputLog, ReadOptions, read_documents, read_file
-from geomap.scaleout import (MIN_PARTITION_BYTES, PARTITION_BYTES, partition_size,
-                              plan_partitions)
+from geomap.documents import Document, InputLog, ReadOptions, read_documents, read_file
+from geomap.scaleout import (AHEAD_DOCUMENTS, MIN_PARTITION_BYTES, PARTITION_BYTES,
+                              partition_size, plan_partitions, resolve_with)
 
 from conftest import SEEDS
 
@@ -194,3 +197,113 @@ def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(archive, tm
     assert "cannot reach the Dask scheduler: Timed out trying to connect to tcp://127.0.0.1:9" \
         in result.output
     assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []
+
+
+class PendingBatch(Future):
+    """A batch a worker is still on, until someone waits for its result."""
+
+    def __init__(self, batch, waits):
+        super().__init__()
+        self.batch, self.waits = batch, waits
+
+    def done(self):
+        return False
+
+    def result(self, timeout=None):
+        self.waits.append([document.id for document in self.batch])
+        return [([], []) for _document in self.batch]
+
+
+class BusyWorkers:
+    """Two workers that never finish on their own: whatever resolve_with hands
+    on without waiting for them, it handed on as soon as it could."""
+
+    jobs = 2
+
+    def __init__(self):
+        self.submitted, self.waits = [], []
+
+    def submit(self, batch):
+        self.submitted.append([document.id for document in batch])
+        return PendingBatch(batch, self.waits)
+
+    def has_idle_worker(self):
+        return len(self.submitted) < self.jobs
+
+    def close(self, wait):
+        pass
+
+
+def pairs_counted(pairs, read):
+    for pair in pairs:
+        read.append(pair[0].id)
+        yield pair
+
+
+def test_cached_documents_go_on_while_the_workers_are_busy():
+    known = [(Document(id=f"k{n}", text="cached"), []) for n in range(3)]
+    pairs = [known[0], (Document(id="n0", text="new"), None), known[1], known[2]]
+    workers, read = BusyWorkers(), []
+    handed_on = resolve_with(workers, pairs_counted(pairs, read), None)
+    assert next(handed_on)[0].id == "k0" and read == ["k0"]  # before the new one is read
+    assert next(handed_on)[0].id == "n0" and read == ["k0", "n0", "k1", "k2"]
+    assert [document.id for document, _r in handed_on] == ["k1", "k2"]
+    assert workers.submitted == [["n0"]] and workers.waits == [["n0"]]
+
+
+def test_reading_ahead_of_a_busy_worker_is_bounded():
+    read = []
+    pairs = [(Document(id="n0", text="new"), None),
+             *[(Document(id=f"k{n}", text="cached"), []) for n in range(AHEAD_DOCUMENTS + 100)]]
+    workers = BusyWorkers()
+    handed_on = resolve_with(workers, pairs_counted(pairs, read), None)
+    assert next(handed_on)[0].id == "n0"
+    # The new document was waited for once AHEAD_DOCUMENTS were read, not after all.
+    assert len(read) == AHEAD_DOCUMENTS
+    assert len(list(handed_on)) == AHEAD_DOCUMENTS + 100
+
+
+def load_slowly(model):
+    time.sleep(60)
+    Path(os.environ["GEOMAP_TEST_LOADED"]).touch()
+
+
+def test_a_worker_loading_a_model_no_document_needs_is_not_waited_for(tmp_path, monkeypatch):
+    from geomap import scaleout
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for n, text in enumerate(NEWS[:2]):
+        (folder / f"{n}.txt").write_text(text)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert CliRunner().invoke(cli, ["extract", str(folder), *cache, "--jobs", "1"]).exit_code == 0
+    # The first worker starts loading the model before the cache is read.
+    monkeypatch.setattr(scaleout, "_load", load_slowly)
+    monkeypatch.setenv("GEOMAP_TEST_LOADED", str(tmp_path / "loaded"))
+    before = {child.pid for child in multiprocessing.active_children()}  # a Dask cluster's
+    result = CliRunner().invoke(cli, ["extract", str(folder), *cache, "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "geomap: 2 of 2 documents from the cache" in result.output
+    assert {child.pid for child in multiprocessing.active_children()} <= before
+    assert not (tmp_path / "loaded").exists()
+
+
+def test_jobs_mix_cached_and_new_documents_in_order(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    texts = [NEWS[n % len(NEWS)].replace("Monday", f"day {n}") for n in range(40)]
+    for n in range(0, 40, 3):  # a third of the documents are cached
+        (folder / f"{n:02d}.txt").write_text(texts[n])
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert CliRunner().invoke(cli, ["extract", str(folder), *cache, "--jobs", "1"]).exit_code == 0
+    for n in range(40):
+        (folder / f"{n:02d}.txt").write_text(texts[n])
+    mixed = CliRunner().invoke(cli, ["extract", str(folder), "--format", "documents",
+                                     "--jobs", "2", *cache])
+    assert mixed.exit_code == 0, mixed.output
+    assert "geomap: 14 of 40 documents from the cache" in mixed.output
+    alone = CliRunner().invoke(cli, ["extract", str(folder), "--format", "documents",
+                                     "--jobs", "1", "--no-cache"])
+    assert mixed.stdout == alone.stdout
+    assert [Path(json.loads(line)["document"]["id"]).name for line in mixed.stdout.splitlines()] == [
+        f"{n:02d}.txt" for n in range(40)]
