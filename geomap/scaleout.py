@@ -220,9 +220,10 @@ class Workers:
 
     The first starts loading the model at once, while this process reads the
     inputs and the cache: a run with a few new documents finds it ready. The
-    others start when a second batch of new documents shows there is work
-    for them; starting them all at once would slow the first down (each
-    takes about 1.5 s of a core to load spaCy and the model).
+    others start when the first has QUEUED_PER_WORKER batches waiting: for a
+    couple of articles, another worker would take longer to load spaCy and
+    the model (about 1.5 s of a core) than the first takes to read them, and
+    would slow it down.
     """
 
     def __init__(self, model: str, jobs: int, geocoding: bool):
@@ -236,19 +237,17 @@ class Workers:
         self.warming = first.submit(_load, model)
         # Each pool with its number of workers and its futures not yet answered.
         self.pools: list[tuple[ProcessPoolExecutor, int, deque[Future]]] = [(first, 1, deque())]
-        self.batches = 0
 
     def submit(self, batch: list[Document]) -> Future:
-        self.batches += 1
-        if self.batches == 2 and self.jobs > 1:
+        for _pool, _workers, futures in self.pools:
+            while futures and futures[0].done():
+                futures.popleft()
+        if len(self.pools) == 1 and self.jobs > 1 and len(self.pools[0][2]) >= QUEUED_PER_WORKER:
             # Forked while the first pool's threads run: they only touch that
             # pool's queues, which the new workers never use.
             others = ProcessPoolExecutor(self.jobs - 1, mp_context=self.context,
                                          initializer=_worker_started)
             self.pools.append((others, self.jobs - 1, deque()))
-        for _pool, _workers, futures in self.pools:
-            while futures and futures[0].done():
-                futures.popleft()
         # The pool with the least work per worker; the first on a tie.
         pool, _workers, futures = min(self.pools, key=lambda p: len(p[2]) / p[1])
         futures.append(pool.submit(resolve_batch, batch, self.model, self.geocoding))

@@ -307,3 +307,24 @@ def test_jobs_mix_cached_and_new_documents_in_order(tmp_path):
     assert mixed.stdout == alone.stdout
     assert [Path(json.loads(line)["document"]["id"]).name for line in mixed.stdout.splitlines()] == [
         f"{n:02d}.txt" for n in range(40)]
+
+
+def test_a_couple_of_articles_start_one_worker_process_and_more_start_more():
+    from geomap.scaleout import Workers
+
+    def started():
+        return {child.pid for child in multiprocessing.active_children()} - before
+
+    before = {child.pid for child in multiprocessing.active_children()}  # a Dask cluster's
+    workers = Workers("none", jobs=3, geocoding=False)
+    try:
+        articles = [Document(id=f"d{n}", text=f"Shelling hit Kharkiv on day {n}.") for n in range(3)]
+        batches = [workers.submit([articles[0]]), workers.submit([articles[1]])]
+        assert len(started()) == 1  # loading the model takes another one longer than reading two
+        batches.append(workers.submit([articles[2]]))
+        assert len(started()) == 3
+        for batch in batches:
+            [(found, resolutions)] = batch.result()
+            assert [r.place.name for r in resolutions] == ["Kharkiv"]
+    finally:
+        workers.close(wait=True)
