@@ -4,8 +4,7 @@ Two forms of `geomap extract` output, both JSON lines (schemas in the README):
 - mention records, one per place-name mention, for people and other tools;
 - document records, one per document with its metadata and every mention
   and pick in full, which `geomap build --from-extract` turns back into
-  (Document, resolutions) without running the language model again. The
-  extraction cache stores the same form.
+  (Document, resolutions) without running the language model again.
 """
 
 from __future__ import annotations
