@@ -25,7 +25,7 @@ from geomap.resolve import Resolution
 
 # The modules whose code decides what an extraction is.
 EXTRACTION_MODULES = ("documents", "gazetteer", "mentions", "phrases", "resolve", "geocode",
-                      "cache", "records")
+                      "cache")
 
 
 @cache
