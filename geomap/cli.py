@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from geomap import documents, gazetteer, mentions, resolve, scaleout
 from geomap.cache import ExtractionCache, with_cache
@@ -68,18 +67,29 @@ class Run:
                 raise click.ClickException(str(exc)) from None
 
         docs = documents.read_documents(inputs, self.log, self.options)
-        return self.reported(with_cache(docs, self.cache, process))
+        total = documents.estimated_count(inputs, self.options) if self.shows_progress else None
+        return self.reported(with_cache(docs, self.cache, process), total)
 
-    def reported(self, resolved: Iterable) -> Iterator[tuple[documents.Document, list[resolve.Resolution]]]:
+    def reported(self, resolved: Iterable, total: int | None,
+                 ) -> Iterator[tuple[documents.Document, list[resolve.Resolution]]]:
         """The documents with a progress bar, noting the names left unresolved."""
-        for document, resolutions in self.progress(resolved, "docs"):
+        for document, resolutions in self.progress(resolved, "docs", total):
             self.unresolved.update(r.mention.text for r in resolutions if r.place is None)
             yield document, resolutions
 
     def progress(self, items: Iterable, unit: str, total: int | None = None) -> Iterable:
-        """A progress bar with rate on a terminal only; silent in pipes and with --quiet."""
+        """A progress bar with rate (and ETA, given a total) on a terminal only;
+        silent in pipes and with --quiet."""
+        if not self.shows_progress:
+            return items
+        from tqdm import tqdm  # imported only for a bar someone will see
+
         return tqdm(items, unit=f" {unit}", total=total, file=sys.stderr, mininterval=0.5,
-                    disable=self.quiet or not sys.stderr.isatty(), leave=False)
+                    leave=False)
+
+    @property
+    def shows_progress(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
 
     @property
     def anything_read(self) -> bool:

@@ -12,6 +12,7 @@ naming the file (and line or row) and the problem; the others are still read.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import fnmatch
 import io
@@ -21,6 +22,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -388,6 +390,25 @@ def files_of(name: str, options: ReadOptions, log: InputLog) -> Iterator[Path]:
                      f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
             continue
         yield file
+
+
+def estimated_count(paths: Iterable[str], options: ReadOptions) -> int | None:
+    """About how many documents `paths` hold, for a progress bar's ETA: one
+    per JSONL line or CSV row, one per other file (an article read in parts
+    counts once); None when reading stdin."""
+    silent = InputLog(lambda _line: None)  # reading reports the errors
+    total = 0
+    for name in paths:
+        if name == STDIN:
+            return None
+        for file in files_of(name, options, silent):
+            if kind_of(file) not in ("jsonl", "csv"):
+                total += 1
+                continue
+            with contextlib.suppress(OSError), open(file, "rb") as f:
+                lines = sum(chunk.count(b"\n") for chunk in iter(partial(f.read, 1 << 20), b""))
+                total += lines - (kind_of(file) == "csv")  # its header
+    return min(total, options.max_documents)
 
 
 def read_documents(paths: Iterable[str], log: InputLog,

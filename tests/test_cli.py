@@ -1,7 +1,13 @@
+import contextlib
+import fcntl
 import json
+import os
+import pty
 import re
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -247,3 +253,35 @@ def test_build_writes_a_csv_of_incidents_for_spreadsheets(tmp_path):
         "Lviv", "Lviv Oblast", "casualties", "5", "AP")
     assert row["sentence"] == "At least 5 people were killed in Lviv."
     assert row["title"].startswith("'=HYPERLINK(")  # never a live formula
+
+
+def stderr_on_a_terminal(*args):
+    """What geomap writes to stderr when it is a terminal."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # rows, columns
+    process = subprocess.Popen([sys.executable, "-m", "geomap", *args], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=terminal)
+    os.close(terminal)
+    output = b""
+    with contextlib.suppress(OSError):  # EIO once geomap has ended
+        while chunk := os.read(controller, 65536):
+            output += chunk
+    os.close(controller)
+    assert process.wait(timeout=120) == 0, output
+    return output.decode("utf-8", errors="replace")
+
+
+def test_a_progress_bar_with_rate_and_eta_shows_on_a_terminal_only(tmp_path):
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": f"Shelling hit Kharkiv on day {n}."})
+                              + "\n" for n in range(30)))
+    args = ["extract", str(corpus), "-o", str(tmp_path / "out.jsonl"), "--model", "none",
+            "--jobs", "1", "--no-cache"]
+    shown = stderr_on_a_terminal(*args)
+    assert "/30 [" in shown and "docs/s]" in shown  # done/total [elapsed<ETA, rate]
+    assert re.search(r"\d+/30 \[\d\d:\d\d<(\?|\d\d:\d\d)", shown)
+    quiet = stderr_on_a_terminal(*args, "--quiet")
+    assert "docs/s" not in quiet and "geomap: inputs: 1 processed" in quiet
+    piped = CliRunner().invoke(cli, args)
+    assert "docs/s" not in piped.output
+

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geomap.documents import InputLog, ReadOptions, Stop, read_documents
+from geomap.documents import InputLog, ReadOptions, Stop, estimated_count, read_documents
 
 from conftest import SEEDS
 
@@ -230,3 +230,14 @@ def test_strict_stops_at_the_first_failure(tmp_path):
     (tmp_path / "b.txt").write_text("Kyiv.")
     with pytest.raises(Stop):
         read([tmp_path], strict=True)
+
+
+def test_the_progress_bar_knows_about_how_many_documents_are_coming(tmp_path):
+    (tmp_path / "a.txt").write_text("Shelling hit Kharkiv.")
+    (tmp_path / "b.jsonl").write_text("".join(f'{{"text": "day {n}"}}\n' for n in range(3)))
+    (tmp_path / "c.csv").write_text("id,text\n1,Kyiv\n2,Lviv\n")
+    (tmp_path / "d.pdf").write_text("not read")
+    assert estimated_count([str(tmp_path)], ReadOptions()) == 1 + 3 + 2
+    assert estimated_count([str(tmp_path)], ReadOptions(max_documents=4)) == 4
+    assert estimated_count([str(tmp_path / "b.jsonl"), "-"], ReadOptions()) is None  # stdin
+
