@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 
 from geomap import gazetteer, mentions, resolve
@@ -142,25 +142,13 @@ def default_jobs() -> int:
     return max(1, min(cores or 1, DEFAULT_JOBS_MAX))
 
 
-def resolved_documents(documents: Iterable[Document], model: str,
-                       geocoder: Geocoder | None = None,
-                       ) -> Iterator[tuple[Document, list[Resolution]]]:
-    """In this process: documents with their resolutions, in input order. The
-    model is loaded only if there is a document to read."""
-    documents = iter(documents)
-    first = next(documents, None)
-    if first is None:
-        return
-    places = gazetteer.load()
-    for document, found in mentions.extract_mentions(chain([first], documents), places,
-                                                     mentions.load_pipeline(model)):
-        yield document, resolve.resolve_document(found, places, geocoder, document.date)
-
-
 def resolve_batch(documents: list[Document], model: str, geocoding: bool,
                   ) -> list[tuple[list[Mention], list[Resolution] | None]]:
     """In a worker process: each document's mentions, and its resolutions
-    unless the parent geocodes (then it resolves them itself)."""
+    unless the parent geocodes (then it resolves them itself). The model is
+    loaded only if there is a document."""
+    if not documents:
+        return []
     places = gazetteer.load()
     return [(found, None if geocoding else resolve.resolve_document(found, places, None, document.date))
             for document, found in mentions.extract_mentions(documents, places,
@@ -389,8 +377,9 @@ def extract_partition(pieces: list[Piece], options: ReadOptions, model: str,
             yield from read_file(Path(piece.path), options, log, piece.lines)
             if piece.lines and piece.lines[0] > 0:
                 log.processed = already  # a file read in parts counts once, with its first
+    batch = list(documents())
     lines = [extraction_lines(document, resolutions, output_format, explain)
-             for document, resolutions in resolved_documents(documents(), model)]
+             for document, (_found, resolutions) in zip(batch, resolve_batch(batch, model, False))]
     return PartitionResult(lines, log.events, log.processed)
 
 
