@@ -1,9 +1,10 @@
 """Incremental runs: each document's extraction, cached by content and pipeline.
 
 A document's mentions and their resolutions are stored under a key made of
-its content and metadata, the language model, the gazetteer's digest and
-the digest of geomap's own extraction code, so a changed article, gazetteer
-or program never reuses an old answer. SQLite (WAL) in the user cache dir or
+what the extraction reads (its text and date), the language model, the
+gazetteer's digest and the digest of geomap's own extraction code, so a
+changed article, gazetteer or program never reuses an old answer, while a
+moved or renamed folder (which changes ids made from file paths) still does. SQLite (WAL) in the user cache dir or
 --cache-dir; a corrupt cache file is moved aside.
 """
 
@@ -13,7 +14,7 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, fields
+from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
@@ -47,16 +48,17 @@ class ExtractionCache:
         self.db = open_cache_db(self.path, "extractions", "key TEXT PRIMARY KEY, value TEXT", warn)
 
     def key(self, document: Document) -> str:
-        content = json.dumps(asdict(document), sort_keys=True, ensure_ascii=False)
+        content = json.dumps([document.text, document.date], ensure_ascii=False)
         return hashlib.sha256(f"{self.prefix}|{content}".encode()).hexdigest()
 
-    def get(self, key: str) -> list[Resolution] | None:
+    def get(self, key: str, doc_id: str) -> list[Resolution] | None:
+        """The resolutions cached under `key`, their mentions given `doc_id`."""
         row = self.db.execute("SELECT value FROM extractions WHERE key=?", (key,)).fetchone()
         if row is None:
             self.misses += 1
             return None
         self.hits += 1
-        return decoded(row[0])
+        return decoded(row[0], doc_id)
 
     def put(self, key: str, resolutions: list[Resolution]) -> None:
         with self.db:
@@ -68,7 +70,7 @@ PLACE_FIELDS = tuple(f.name for f in fields(Place))
 
 
 def encoded(resolutions: list[Resolution]) -> str:
-    """A document's resolutions as compact JSON: [doc id, sentences, mentions].
+    """A document's resolutions as compact JSON: [sentences, mentions].
 
     Each sentence is stored once, with its words' texts and lemmas in one
     flat list, and each mention points to its sentence: a third of the size
@@ -85,13 +87,12 @@ def encoded(resolutions: list[Resolution]) -> str:
                      mention.designator, mention.after_article,
                      [getattr(place, name) for name in PLACE_FIELDS] if place else None,
                      resolution.score, resolution.reason, resolution.source])
-    doc_id = resolutions[0].mention.doc_id if resolutions else ""
-    return json.dumps([doc_id, [[start, text, [word for pair in words for word in pair]]
-                                for start, text, words in sentences], rows], ensure_ascii=False)
+    return json.dumps([[[start, text, [word for pair in words for word in pair]]
+                        for start, text, words in sentences], rows], ensure_ascii=False)
 
 
-def decoded(value: str) -> list[Resolution]:
-    doc_id, sentence_rows, rows = json.loads(value)
+def decoded(value: str, doc_id: str) -> list[Resolution]:
+    sentence_rows, rows = json.loads(value)
     sentences = []
     for start, text, flat in sentence_rows:
         words = iter(flat)
@@ -122,7 +123,7 @@ def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,
     def looked_up() -> Iterator[tuple[Document, list[Resolution] | None]]:
         for document in documents:
             key = cache.key(document)
-            known = cache.get(key)
+            known = cache.get(key, document.id)
             new_keys.append(key if known is None else None)
             yield document, known
 

@@ -68,6 +68,33 @@ def test_a_changed_document_is_processed_again(tmp_path):
     assert [json.loads(line)["text"] for line in output.splitlines()] == ["Kharkiv", "Lviv"]
 
 
+def test_a_moved_folder_keeps_its_cache_under_its_new_ids(tmp_path):
+    # Ids of text files are their paths: renaming the archive changes them
+    # but not what is found in the articles.
+    folder = corpus(tmp_path, ARTICLES[:2])
+    extract(tmp_path, folder)
+    moved = folder.rename(tmp_path / "archive")
+    output, log = extract(tmp_path, moved)
+    assert "geomap: 2 of 2 documents from the cache" in log
+    uncached, _log = extract(tmp_path, moved, "--no-cache")
+    assert output == uncached
+    assert {json.loads(line)["doc"] for line in output.splitlines()} == {
+        str(moved / "0.txt"), str(moved / "1.txt")}
+
+
+def test_a_changed_date_is_processed_again(tmp_path):
+    # The date decides which places a relative date or a namesake refers to.
+    def write(date):
+        (tmp_path / "news.jsonl").write_text(json.dumps({"id": "a", "date": date,
+                                                         "text": ARTICLES[0]}) + "\n")
+        return tmp_path / "news.jsonl"
+    extract(tmp_path, write("2022-03-01"))
+    _output, log = extract(tmp_path, write("2022-03-02"))
+    assert "from the cache" not in log
+    _output, log = extract(tmp_path, write("2022-03-02"))
+    assert "geomap: 1 of 1 documents from the cache" in log
+
+
 def test_a_changed_gazetteer_or_model_invalidates_the_cache(tmp_path, monkeypatch):
     folder = corpus(tmp_path, ARTICLES[:2])
     extract(tmp_path, folder)

@@ -65,8 +65,8 @@ def slow_corpus(tmp_path, articles=400):
     folder = tmp_path / "corpus"
     folder.mkdir()
     text = (SEEDS / "000_fc6a60b7b5624fe4.txt").read_text(encoding="utf-8")
-    for n in range(articles):
-        (folder / f"{n:04d}.txt").write_text(text, encoding="utf-8")
+    for n in range(articles):  # each its own, so none comes from the cache
+        (folder / f"{n:04d}.txt").write_text(f"Report {n}.\n{text}", encoding="utf-8")
     return folder
 
 

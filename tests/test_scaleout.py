@@ -291,7 +291,7 @@ def test_a_worker_loading_a_model_no_document_needs_is_not_waited_for(tmp_path, 
 def test_jobs_mix_cached_and_new_documents_in_order(tmp_path):
     folder = tmp_path / "news"
     folder.mkdir()
-    texts = [NEWS[n % len(NEWS)].replace("Monday", f"day {n}") for n in range(40)]
+    texts = [f"Report {n}. {NEWS[n % len(NEWS)]}" for n in range(40)]
     for n in range(0, 40, 3):  # a third of the documents are cached
         (folder / f"{n:02d}.txt").write_text(texts[n])
     cache = ["--cache-dir", str(tmp_path / "cache")]
