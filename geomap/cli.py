@@ -6,10 +6,12 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -219,16 +221,35 @@ def cli() -> None:
     """Turn news articles into a map of incidents."""
 
 
-def main() -> None:
+def main() -> NoReturn:
     """The `geomap` command: Ctrl-C stops cleanly, without a traceback."""
     try:
         cli.main(prog_name="geomap", standalone_mode=False)
+        code = 0
     except click.exceptions.Abort:  # click's form of KeyboardInterrupt
         click.echo("geomap: interrupted; no output file was changed", err=True)
-        sys.exit(130)
+        code = 130
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
+    except SystemExit as exc:
+        code = exc.code
+    leave(code)
+
+
+def leave(code: int | str | None) -> NoReturn:
+    """Exit as sys.exit(code) would, without the interpreter's teardown: every
+    output is written and closed by now, and freeing spaCy's, Folium's and
+    the gazetteer's objects one by one takes 0.15-0.4 s of a run."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+    except OSError:  # e.g. a closed pipe
+        code = code or 1
+    sys.stderr.flush()
+    os._exit(code or 0)
 
 
 def stops_cleanly(command):

@@ -40,6 +40,32 @@ def test_exit_codes_and_the_summary_of_inputs(tmp_path):
     assert usage.exit_code == 2 and "Missing argument" in usage.output
 
 
+def test_the_command_exits_with_the_same_codes_and_whole_output(tmp_path):
+    # The `geomap` command leaves without the interpreter's teardown: its
+    # output must still be flushed and its exit code kept.
+    good = tmp_path / "good.txt"
+    good.write_text("Missiles hit Odesa on Monday. " * 2000)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+    def command(*args):
+        return subprocess.run([sys.executable, "-m", "geomap", *map(str, args), "--model", "none",
+                               "--jobs", "1", "--no-cache"], capture_output=True, text=True,
+                              env=buffered)
+    some = command("extract", good, empty)
+    in_process = CliRunner().invoke(cli, ["extract", str(good), str(empty), "--model", "none",
+                                          "--no-cache"])
+    assert some.returncode == in_process.exit_code == 1
+    assert some.stdout == in_process.stdout and len(some.stdout.splitlines()) == 2000
+    assert f"geomap: error: {empty}: empty file" in some.stderr
+    nothing = command("build", empty, "-o", tmp_path / "none.html")
+    assert nothing.returncode == 2 and "no document could be read" in nothing.stderr
+    assert command("build", good, "-o", tmp_path / "map.html").returncode == 0
+    assert valid_outputs(tmp_path / "map.html")[1]["features"]
+
+
 def test_strict_makes_a_failed_input_fatal_before_anything_is_written(tmp_path):
     good = tmp_path / "a.txt"
     good.write_text("Missiles hit Odesa on Monday.")
