@@ -79,7 +79,7 @@ def _asset(package: str, name: str) -> str:
     if digest != ASSETS[(package, name)]:
         raise RuntimeError(f"{base / name}: unexpected content (sha256 {digest}); reinstall "
                            "the XStatic packages at the versions pinned in pyproject.toml")
-    text = data.decode("utf-8")
+    text = data.decode("utf-8").replace("\r\n", "\n")  # some of Leaflet's files have CRLF
     return _inline_images(text, base) if name.endswith(".css") else text
 
 
@@ -179,20 +179,30 @@ class OfflineMap(folium.Map):
     default_css: list = []
 
 
+class Html(Element):
+    """HTML put in the page as it is. branca's Element would compile it as a
+    Jinja template: slow over the inlined libraries, and wrong for any "{{"
+    in them."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.html = html
+
+    def render(self, **kwargs) -> str:
+        return self.html
+
+
 class IncidentLayer(MacroElement):
     """Inlines the libraries, geomap's script, style and data; draws everything."""
 
     _template = Template("""
 {% macro header(this, kwargs) %}
 <style>{{ this.css }}</style>
-<script>{{ this.js }}</script>
-{% endmacro %}
+<script>{{ this.js }}</script>{% endmacro %}
 {% macro html(this, kwargs) %}
-<script type="application/octet-stream" id="geomap-data">{{ this.data }}</script>
-{% endmacro %}
+<script type="application/octet-stream" id="geomap-data">{{ this.data }}</script>{% endmacro %}
 {% macro script(this, kwargs) %}
-geomap.render({{ this._parent.get_name() }}, document.getElementById("geomap-data"));
-{% endmacro %}
+geomap.render({{ this._parent.get_name() }}, document.getElementById("geomap-data"));{% endmacro %}
 """)
 
     def __init__(self, data: dict):
@@ -213,9 +223,9 @@ geomap.render({{ this._parent.get_name() }}, document.getElementById("geomap-dat
     def render(self, **kwargs):
         figure = self.get_root()
         module = self._template.module
-        figure.header.add_child(Element(module.header(self, kwargs)), name="geomap_assets")
-        figure.html.add_child(Element(module.html(self, kwargs)), name="geomap_data")
-        figure.script.add_child(Element(module.script(self, kwargs)), name=self.get_name())
+        figure.header.add_child(Html(module.header(self, kwargs)), name="geomap_assets")
+        figure.html.add_child(Html(module.html(self, kwargs)), name="geomap_data")
+        figure.script.add_child(Html(module.script(self, kwargs)), name=self.get_name())
 
 
 @contextmanager
