@@ -251,9 +251,9 @@ def _name_lengths(words: list[str], i: int) -> range:
     return range(n, 0, -1)
 
 
-def gazetteer_spans(doc: Doc, gazetteer: Gazetteer) -> list[Span]:
-    """Longest capitalised token sequences whose names the gazetteer knows."""
-    text = doc.text
+def gazetteer_spans(doc: Doc, text: str, gazetteer: Gazetteer) -> list[Span]:
+    """Longest capitalised token sequences whose names the gazetteer knows;
+    `text` is doc.text, which spaCy rebuilds from every token on each access."""
     # Token objects are built on every doc[i]: build each one once.
     tokens = list(doc)
     words = [token.text for token in tokens]
@@ -427,8 +427,9 @@ def _conjuncts(ent: Span, gazetteer: Gazetteer) -> list[Span]:
     return [piece for piece in pieces if len(piece)]
 
 
-def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
-    """Place-name spans of one parsed document with the label that found them."""
+def find_place_spans(doc: Doc, text: str, gazetteer: Gazetteer) -> list[Found]:
+    """Place-name spans of one parsed document (of `text`) with the label that
+    found them."""
     surnames = _person_surnames(doc)
     entities = [piece for ent in doc.ents for piece in _conjuncts(_entity_core(ent), gazetteer)]
     entity_at = {token.i: ent for ent in entities for token in ent}
@@ -452,7 +453,7 @@ def find_place_spans(doc: Doc, gazetteer: Gazetteer) -> list[Found]:
         chosen.append(found)
 
     taken = {token.i for found in chosen for token in found.span}
-    for span in gazetteer_spans(doc, gazetteer):
+    for span in gazetteer_spans(doc, text, gazetteer):
         if any(token.i in taken for token in span):
             continue
         overlapping = {entity_at[token.i] for token in span if token.i in entity_at}
@@ -528,8 +529,8 @@ def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
     nlp = nlp or load_pipeline()
     mentions = []
     words_of: dict[tuple[int, int], tuple[tuple[str, str], ...]] = {}
-    found_spans = find_place_spans(doc, gazetteer)
     text = document.text  # the same as doc.text, which spaCy rebuilds on every access
+    found_spans = find_place_spans(doc, text, gazetteer)
     # The sentences once per document: Span.sent walks the document every time.
     sentences = [(sent.start_char, sent.end_char) for sent in doc.sents] if found_spans else []
     sentence_starts = [start for start, _end in sentences]
