@@ -195,6 +195,8 @@ class Html(Element):
 class IncidentLayer(MacroElement):
     """Inlines the libraries, geomap's script, style and data; draws everything."""
 
+    # Each macro ends at its last tag, so the page keeps the bytes it had when
+    # branca compiled these pieces as templates (which drops a final newline).
     _template = Template("""
 {% macro header(this, kwargs) %}
 <style>{{ this.css }}</style>
