@@ -178,6 +178,11 @@ class Gazetteer:
         """Whether some place has a name with this normalised key."""
         return self._index_line(key) is not None
 
+    def has_key_prefix(self, prefix: str) -> bool:
+        """Whether some normalised name starts with `prefix`."""
+        pos = bisect.bisect_left(self._index, prefix)
+        return pos < len(self._index) and self._index[pos].startswith(prefix)
+
     def lookup(self, name: str) -> list[Place]:
         """All places one of whose names normalises like `name`, in id order."""
         return self.lookup_key(normalize(name))

@@ -24,6 +24,7 @@ from geomap.gazetteer import Gazetteer, normalize
 if TYPE_CHECKING:  # spaCy itself is imported only to load a pipeline: a run
     # whose documents are all in the cache never pays the second it takes.
     from spacy.language import Language
+    from spacy.strings import StringStore
     from spacy.tokenizer import Tokenizer
     from spacy.tokens import Doc, Span
 
@@ -103,6 +104,59 @@ class Mention:
     after_article: bool = False  # "the Dnipro": rivers and regions take the article
     # The sentence's words as (lower-case text, lemma), for typing incidents.
     sentence_words: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Words:
+    """A parsed document's tokens as plain lists, read from its arrays at
+    once: spaCy builds a new Token object on every doc[i] and iteration.
+    Lower-case forms and tags are looked up only for the tokens asked about."""
+
+    text: str  # the document's, which spaCy rebuilds from its tokens on each access
+    texts: list[str]
+    starts: list[int]  # character offsets
+    spaced: list[int]  # 1 if followed by a space
+    stops: list[int]  # 1 for a stop word
+    lower_ids: list[int]
+    tag_ids: list[int]
+    entity_iobs: list[int]
+    sentence_starts: list[int]  # 1 where the model starts a sentence
+    lemma_ids: list[int]
+    strings: StringStore
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def lower(self, i: int) -> str:
+        return self.strings[self.lower_ids[i]]
+
+    def tag(self, i: int) -> str:
+        return self.strings[self.tag_ids[i]]
+
+    def begins_entity(self, i: int) -> bool:
+        return self.entity_iobs[i] == ENTITY_BEGIN
+
+    def end_char(self, end: int) -> int:
+        """Where the token before `end` ends."""
+        return self.starts[end - 1] + len(self.texts[end - 1])
+
+    def span_text(self, span: Span) -> str:
+        """span.text, without building a Token for each of its words."""
+        return self.text[self.starts[span.start]:self.end_char(span.end)]
+
+
+WORD_ATTRS = ["IDX", "LENGTH", "SPACY", "IS_STOP", "LOWER", "TAG", "ENT_IOB", "SENT_START",
+              "LEMMA"]
+ENTITY_BEGIN = 3  # ENT_IOB's code for "B"
+
+
+def words_of(doc: Doc, text: str) -> Words:
+    """The tokens of `doc`, which was parsed from `text`."""
+    columns = doc.to_array(WORD_ATTRS).T.tolist()
+    starts, lengths, spaced, stops, lower_ids, tag_ids, iobs, sentence_starts, lemma_ids = columns
+    return Words(text, [text[start:start + length] for start, length in zip(starts, lengths)],
+                 starts, spaced, stops, lower_ids, tag_ids, iobs, sentence_starts, lemma_ids,
+                 doc.vocab.strings)
 
 
 NO_MODEL = "none"
@@ -202,84 +256,85 @@ def _matchable(gazetteer: Gazetteer, key: str) -> bool:
     return False
 
 
-def _looks_like_name(token) -> bool:
-    """A capitalised content word: the tagger's noun/verb guesses on unknown
+def _name_like_tokens(words: Words) -> list[int]:
+    """Capitalised content words: the tagger's noun/verb guesses on unknown
     names are unreliable, so only function words are ruled out."""
-    text = token.text
-    return (len(text) >= 3 and text[0].isupper() and not token.is_stop
-            and token.tag_ not in FUNCTION_TAGS)
+    return [i for i, text in enumerate(words.texts)
+            if len(text) >= 3 and text[0].isupper() and not words.stops[i]
+            and words.tag(i) not in FUNCTION_TAGS]
 
 
-def _glued_to_neighbour(span: Span) -> bool:
-    """Part of a longer hyphenated word ("Nova" in "Vuhlehirsk-Nova")."""
-    doc = span.doc
-    before = doc[span.start - 1] if span.start > 0 else None
-    after = doc[span.end] if span.end < len(doc) else None
-    return bool((before is not None and before.text in "-–" and not before.whitespace_)
-                or (after is not None and after.text in "-–" and not span[-1].whitespace_))
+def _glued_to_neighbour(words: Words, start: int, end: int) -> bool:
+    """Tokens start..end are part of a longer hyphenated word ("Nova" in
+    "Vuhlehirsk-Nova")."""
+    texts, spaced = words.texts, words.spaced
+    return bool((start > 0 and texts[start - 1] in "-–" and not spaced[start - 1])
+                or (end < len(words) and texts[end] in "-–" and not spaced[end - 1]))
 
 
-def _variant_span(doc: Doc, i: int, gazetteer: Gazetteer,
+def _variant_span(doc: Doc, words: Words, i: int, gazetteer: Gazetteer,
                   entity_starts: dict[int, Span]) -> Span | None:
     """A name the gazetteer knows only under another transliteration
     ("Marganets" for Marhanets, "Kamyanets-Podilsky"): a proper noun, or a
     whole entity of the model's that is no person."""
-    token = doc[i]
-    if token.ent_type_ in ("PERSON", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY"):
+    if not (words.tag(i) in ("NNP", "NNPS") or words.begins_entity(i)):
+        return None
+    if doc[i].ent_type_ in ("PERSON", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY"):
         return None
     spans = []
-    if token.ent_iob_ == "B":
+    if words.begins_entity(i):
         spans.append(_entity_core(entity_starts[i]))
-    if token.tag_ in ("NNP", "NNPS") or token.ent_iob_ == "B":
-        spans.append(doc[i:i + 1])
+    spans.append(doc[i:i + 1])
     for span in spans:
         text = span.text
         if (len(text) >= MIN_VARIANT_LENGTH and normalize(text) not in gazetteer.common_words
-                and not (len(span) == 1 and _glued_to_neighbour(span))
+                and not (len(span) == 1 and _glued_to_neighbour(words, span.start, span.end))
                 and gazetteer.lookup_variants(text)):
             return span
     return None
 
 
-def _name_lengths(words: list[str], i: int) -> range:
-    """How many tokens from i a name may span: it does not run across
-    punctuation other than the hyphens, apostrophes and dots names contain."""
-    n = 1
-    while n < MAX_NAME_TOKENS and i + n < len(words) and (
-            words[i + n][0].isalnum() or words[i + n] in NAME_PUNCTUATION):
-        n += 1
-    return range(n, 0, -1)
+def _gazetteer_name(doc: Doc, words: Words, i: int, gazetteer: Gazetteer) -> Span | None:
+    """The longest name from token i that the gazetteer knows and matching
+    may report on its own."""
+    text, texts, starts = words.text, words.texts, words.starts
+    # Each length's key starts with the shorter one's, so no length is worth
+    # trying past the first whose key starts no gazetteer name.
+    keys = []
+    while True:
+        last = i + len(keys)
+        # The name's text straight from the string: cheaper than a Span.
+        key = normalize(text[starts[i]:starts[last] + len(texts[last])])
+        if not gazetteer.has_key_prefix(key):
+            break
+        keys.append(key)
+        # A name does not run across punctuation other than the hyphens,
+        # apostrophes and dots names contain.
+        following = last + 1
+        if len(keys) == MAX_NAME_TOKENS or following == len(texts) or not (
+                texts[following][0].isalnum() or texts[following] in NAME_PUNCTUATION):
+            break
+    for n in range(len(keys), 0, -1):
+        key = keys[n - 1]
+        if (texts[i + n - 1][0].isalnum() and gazetteer.has_key(key)
+                and _matchable(gazetteer, key) and not _glued_to_neighbour(words, i, i + n)):
+            return doc[i:i + n]
+    return None
 
 
-def gazetteer_spans(doc: Doc, text: str, gazetteer: Gazetteer) -> list[Span]:
-    """Longest capitalised token sequences whose names the gazetteer knows;
-    `text` is doc.text, which spaCy rebuilds from every token on each access."""
-    # Token objects are built on every doc[i]: build each one once.
-    tokens = list(doc)
-    words = [token.text for token in tokens]
-    starts = [token.idx for token in tokens]
+def gazetteer_spans(doc: Doc, words: Words, gazetteer: Gazetteer) -> list[Span]:
+    """Longest capitalised token sequences (of `doc`, whose tokens are `words`)
+    whose names the gazetteer knows."""
     # doc.ents builds new Spans on every access: look the entities up once.
     entity_starts = {ent.start: ent for ent in doc.ents}
-    spans, i = [], 0
-    while i < len(tokens):
-        found = None
-        if _looks_like_name(tokens[i]):
-            for n in _name_lengths(words, i):
-                if not words[i + n - 1][0].isalnum():
-                    continue
-                # The name's text straight from the string: cheaper than a Span.
-                key = normalize(text[starts[i]:starts[i + n - 1] + len(words[i + n - 1])])
-                if (gazetteer.has_key(key) and _matchable(gazetteer, key)
-                        and not _glued_to_neighbour(doc[i:i + n])):
-                    found = doc[i:i + n]
-                    break
-            if found is None:
-                found = _variant_span(doc, i, gazetteer, entity_starts)
+    spans: list[Span] = []
+    for i in _name_like_tokens(words):
+        if spans and i < spans[-1].end:
+            continue
+        found = (_gazetteer_name(doc, words, i, gazetteer)
+                 or _variant_span(doc, words, i, gazetteer, entity_starts))
         if found is not None:
             spans.append(found)
-            i = found.end
-        else:
-            i += 1
     return spans
 
 
@@ -288,32 +343,31 @@ def _person_surnames(doc: Doc) -> set[str]:
     return {normalize(ent[-1].text) for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1}
 
 
-def _strip_article(span: Span) -> Span:
-    if len(span) > 1 and span[0].lower_ == "the":
+def _strip_article(words: Words, span: Span) -> Span:
+    if len(span) > 1 and words.lower(span.start) == "the":
         return span[1:]
     return span
 
 
-def _designator_at(doc: Doc, i: int, table: dict) -> tuple[int, str]:
+def _designator_at(words: Words, i: int, table: dict) -> tuple[int, str]:
     """The longest designator phrase of `table` starting at token i: (length, kind)."""
-    words = tuple(token.lower_ for token in doc[i:i + MAX_DESIGNATOR])
-    for n in range(len(words), 0, -1):
-        kind = table.get(words[:n])
+    following = tuple(map(words.lower, range(i, min(i + MAX_DESIGNATOR, len(words)))))
+    for n in range(len(following), 0, -1):
+        kind = table.get(following[:n])
         if kind:
             return n, kind
     return 0, ""
 
 
-def _coordinated_designator(span: Span) -> str:
-    """'Kyiv' in 'Kyiv and Chernihiv regions' is a region too."""
-    doc = span.doc
-    i = span.end
-    if i < len(doc) and doc[i].lower_ in ("and", "or", ","):
-        j = i + 1
-        while j < len(doc) and j < i + 1 + MAX_NAME_TOKENS and doc[j].text[:1].isupper():
+def _coordinated_designator(words: Words, end: int) -> str:
+    """'Kyiv' in 'Kyiv and Chernihiv regions' is a region too (a name ending
+    before token `end`)."""
+    if end < len(words) and words.lower(end) in ("and", "or", ","):
+        j = end + 1
+        while j < len(words) and j < end + 1 + MAX_NAME_TOKENS and words.texts[j][:1].isupper():
             j += 1
-        n, kind = _designator_at(doc, j, DESIGNATORS)
-        if n and j > i + 1 and doc[j + n - 1].lower_.endswith("s"):
+        n, kind = _designator_at(words, j, DESIGNATORS)
+        if n and j > end + 1 and words.lower(j + n - 1).endswith("s"):
             return kind
     return ""
 
@@ -329,68 +383,69 @@ class Found:
     after_article: bool
 
 
-def _found(name: Span, label: str) -> Found:
+def _found(words: Words, name: Span, label: str) -> Found:
     doc = name.doc
     # A gazetteer name may carry its designator already ("Kherson region").
     for start in range(name.start + 1, name.end):
-        n, designator = _designator_at(doc, start, DESIGNATORS)
+        n, designator = _designator_at(words, start, DESIGNATORS)
         if start + n == name.end:
             bare = doc[name.start:start]
-            return Found(name, bare, label, designator, _after_article(bare, name))
-    n, designator = _designator_at(doc, name.end, DESIGNATORS)
+            return Found(name, bare, label, designator, _after_article(words, bare, name))
+    n, designator = _designator_at(words, name.end, DESIGNATORS)
     span = doc[name.start:name.end + n] if n else name
     if not designator:
-        designator = _designator_at(doc, name.end, TELLING_WORDS)[1] or _coordinated_designator(name)
-    return Found(span, name, label, designator, _after_article(name, span))
+        designator = (_designator_at(words, name.end, TELLING_WORDS)[1]
+                      or _coordinated_designator(words, name.end))
+    return Found(span, name, label, designator, _after_article(words, name, span))
 
 
-def _after_article(name: Span, span: Span) -> bool:
+def _after_article(words: Words, name: Span, span: Span) -> bool:
     """'the Dnipro' (the name heads the phrase), not 'the Kharkiv counteroffensive'."""
-    doc = name.doc
-    following = doc[span.end] if span.end < len(doc) else None
-    return (name.start > 0 and doc[name.start - 1].lower_ == "the"
-            and (following is None or following.tag_ not in ("NN", "NNS", "NNP", "NNPS", "POS")))
+    return (name.start > 0 and words.lower(name.start - 1) == "the"
+            and (span.end >= len(words)
+                 or words.tag(span.end) not in ("NN", "NNS", "NNP", "NNPS", "POS")))
 
 
-def _followed_by_organisation(span: Span) -> bool:
-    """'Kyiv Independent', 'Kharkiv Regional Military Administration', 'Azov battalion'."""
-    doc = span.doc
-    for token in doc[span.end:span.end + 5]:
-        if token.lower_ in ORGANISATION_HEADS:
+def _followed_by_organisation(words: Words, end: int) -> bool:
+    """'Kyiv Independent', 'Kharkiv Regional Military Administration', 'Azov
+    battalion', after a name ending before token `end`."""
+    for i in range(end, min(end + 5, len(words))):
+        lower = words.lower(i)
+        if lower in ORGANISATION_HEADS:
             return True
-        joins_a_word = token.text == "-" and not doc[token.i - 1].whitespace_  # operational-tactical
-        if token.lower_ not in ORGANISATION_MODIFIERS and not joins_a_word:
+        joins_a_word = words.texts[i] == "-" and not words.spaced[i - 1]  # operational-tactical
+        if lower not in ORGANISATION_MODIFIERS and not joins_a_word:
             return False
     return False
 
 
-def _is_metonym(span: Span) -> bool:
+def _is_metonym(words: Words, span: Span) -> bool:
     """'Kiev forces', 'Moscow says', or a headline's closing attribution ': Kiev'."""
-    if normalize(span.text) not in CAPITAL_KEYS:
+    if normalize(words.span_text(span)) not in CAPITAL_KEYS:
         return False
-    doc = span.doc
-    after = doc[span.end] if span.end < len(doc) else None
-    if after is not None and (after.lower_ in METONYM_HEADS
-                              or (after.tag_ == "POS" and span.end + 1 < len(doc)
-                                  and doc[span.end + 1].lower_ in METONYM_HEADS)):
+    end = span.end
+    after = end if end < len(words) else None
+    if after is not None and (words.lower(after) in METONYM_HEADS
+                              or (words.tag(after) == "POS" and after + 1 < len(words)
+                                  and words.lower(after + 1) in METONYM_HEADS)):
         return True
-    before = doc[span.start - 1] if span.start > 0 else None
-    return (before is not None and before.text == ":"
-            and (after is None or after.text == ";" or "\n" in after.text))
+    return (span.start > 0 and words.texts[span.start - 1] == ":"
+            and (after is None or words.texts[after] == ";" or "\n" in words.texts[after]))
 
 
-def _in_compound_adjective(span: Span) -> bool:
-    """'pro-Moscow', 'anti-Kyiv': a stance, not a place."""
-    doc = span.doc
-    return (span.start >= 2 and doc[span.start - 1].text in "-–"
-            and not doc[span.start - 2].whitespace_ and not doc[span.start - 1].whitespace_
-            and doc[span.start - 2].is_lower)
+def _in_compound_adjective(words: Words, start: int) -> bool:
+    """'pro-Moscow', 'anti-Kyiv' (a name from token `start`): a stance, not a place."""
+    texts, spaced = words.texts, words.spaced
+    return (start >= 2 and texts[start - 1] in "-–"
+            and not spaced[start - 2] and not spaced[start - 1]
+            and texts[start - 2].islower())  # spaCy's is_lower
 
 
-def _is_demonym(span: Span) -> bool:
+def _is_demonym(words: Words, span: Span) -> bool:
     """'Ukrainian', 'Russians': adjectives and peoples, not places."""
-    last = span[-1]
-    return last.tag_ in ("JJ", "NNPS") or last.lower_.endswith(("ian", "ians", "ean", "ese", "ish"))
+    last = span.end - 1
+    return (words.tag(last) in ("JJ", "NNPS")
+            or words.lower(last).endswith(("ian", "ians", "ean", "ese", "ish")))
 
 
 def _entity_core(ent: Span) -> Span:
@@ -427,54 +482,58 @@ def _conjuncts(ent: Span, gazetteer: Gazetteer) -> list[Span]:
     return [piece for piece in pieces if len(piece)]
 
 
-def find_place_spans(doc: Doc, text: str, gazetteer: Gazetteer) -> list[Found]:
-    """Place-name spans of one parsed document (of `text`) with the label that
-    found them."""
+def find_place_spans(doc: Doc, words: Words, gazetteer: Gazetteer) -> list[Found]:
+    """Place-name spans of one parsed document (whose tokens are `words`)
+    with the label that found them."""
     surnames = _person_surnames(doc)
     entities = [piece for ent in doc.ents for piece in _conjuncts(_entity_core(ent), gazetteer)]
-    entity_at = {token.i: ent for ent in entities for token in ent}
+    entity_at = {i: ent for ent in entities for i in range(ent.start, ent.end)}
     chosen: list[Found] = []
 
     for ent in entities:
         if ent.label_ not in PLACE_LABELS:
             continue
-        span = _strip_article(ent)
-        key = normalize(span.text)
+        span = _strip_article(words, ent)
+        surface = words.span_text(span)
+        key = normalize(surface)
         known = gazetteer.has_key(key)
-        if key in surnames or (not known and _is_demonym(span)):
+        if key in surnames or (not known and _is_demonym(words, span)):
             continue
         # Place names are capitalised; the model's lower-case "places" are words.
-        if not span.text[:1].isupper() or _in_compound_adjective(span) or _is_metonym(span):
+        if (not surface[:1].isupper() or _in_compound_adjective(words, span.start)
+                or _is_metonym(words, span)):
             continue
-        found = _found(span, ent.label_)
-        if not found.designator and (span[-1].lower_ in ORGANISATION_HEADS
-                                     or _followed_by_organisation(span)):
+        found = _found(words, span, ent.label_)
+        if not found.designator and (words.lower(span.end - 1) in ORGANISATION_HEADS
+                                     or _followed_by_organisation(words, span.end)):
             continue
         chosen.append(found)
 
-    taken = {token.i for found in chosen for token in found.span}
-    for span in gazetteer_spans(doc, text, gazetteer):
-        if any(token.i in taken for token in span):
+    taken = {i for found in chosen for i in range(found.span.start, found.span.end)}
+    for span in gazetteer_spans(doc, words, gazetteer):
+        tokens = range(span.start, span.end)
+        if any(i in taken for i in tokens):
             continue
-        overlapping = {entity_at[token.i] for token in span if token.i in entity_at}
+        overlapping = {entity_at[i] for i in tokens if i in entity_at}
         # A place name inside a longer organisation or person name ("Kyiv
         # Independent", "AP Photo/...") is not a place mention; a bare name the
         # model called an organisation or a person ("Mariupol" as ORG) is.
-        if any(_strip_article(ent).start < span.start or ent.end > span.end
+        if any(_strip_article(words, ent).start < span.start or ent.end > span.end
                for ent in overlapping):
             continue
-        if normalize(span.text) in surnames or _in_compound_adjective(span) \
-                or _is_metonym(span) or (
-                any(ent.label_ == "NORP" for ent in overlapping) and _is_demonym(span)):
+        if (normalize(words.span_text(span)) in surnames
+                or _in_compound_adjective(words, span.start) or _is_metonym(words, span)
+                or (any(ent.label_ == "NORP" for ent in overlapping)
+                    and _is_demonym(words, span))):
             continue
         label = min(overlapping, key=lambda ent: ent.start).label_ if overlapping else "GAZETTEER"
-        found = _found(span, label)
-        if not found.designator and _followed_by_organisation(span):
+        found = _found(words, span, label)
+        if not found.designator and _followed_by_organisation(words, span.end):
             continue
         chosen.append(found)
-        taken.update(token.i for token in found.span)
+        taken.update(range(found.span.start, found.span.end))
 
-    chosen.sort(key=lambda found: found.span.start_char)
+    chosen.sort(key=lambda found: words.starts[found.span.start])
     return chosen
 
 
@@ -512,14 +571,33 @@ def sentence_words(doc: Doc, start: int, end: int,
                    nlp: Language) -> tuple[tuple[str, str], ...]:
     """The words of doc's text[start:end] as (lower-case text, lemma),
     lemmatised on their own by the pipes `nlp` left out of its run."""
-    lemma_pipes = [nlp.get_pipe(name) for name in LEMMA_PIPES if name in nlp.disabled]
-    sentence = doc.char_span(start, end, alignment_mode="expand")
+    return _sentence_words(doc, words_of(doc, doc.text), start, end, _lemma_pipes(nlp))
+
+
+def _lemma_pipes(nlp: Language) -> list:
+    return [nlp.get_pipe(name) for name in LEMMA_PIPES if name in nlp.disabled]
+
+
+def _sentence_words(doc: Doc, words: Words, start: int, end: int,
+                    lemma_pipes: list) -> tuple[tuple[str, str], ...]:
+    """sentence_words, from the document's tokens `words`."""
+    # The tokens that hold the sentence's first and last characters, as
+    # doc.char_span(start, end, alignment_mode="expand") finds them.
+    first = bisect.bisect_right(words.starts, start) - 1
+    last = bisect.bisect_right(words.starts, end - 1)
     if lemma_pipes:
-        sentence = sentence.as_doc()
+        sentence = doc[first:last].as_doc()
         for pipe in lemma_pipes:
             sentence = pipe(sentence)
-    return tuple((token.lower_, token.lemma_.lower() or token.lower_)
-                 for token in sentence if not token.is_space)
+        columns = sentence.to_array(["LOWER", "LEMMA", "IS_SPACE"]).T.tolist()
+        lower_ids, lemma_ids, spaces = columns
+    else:
+        lower_ids, lemma_ids = words.lower_ids[first:last], words.lemma_ids[first:last]
+        spaces = [text.isspace() for text in words.texts[first:last]]  # spaCy's is_space
+    strings = words.strings
+    # A token without a lemma (id 0, the empty string) stands for itself.
+    return tuple((strings[lower_id], lemma_id and strings[lemma_id].lower() or strings[lower_id])
+                 for lower_id, lemma_id, space in zip(lower_ids, lemma_ids, spaces) if not space)
 
 
 def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
@@ -527,24 +605,32 @@ def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
     """The place-name mentions in a document parsed by `nlp` (the default
     pipeline if not given), which lemmatises the sentences that have one."""
     nlp = nlp or load_pipeline()
-    mentions = []
-    words_of: dict[tuple[int, int], tuple[tuple[str, str], ...]] = {}
     text = document.text  # the same as doc.text, which spaCy rebuilds on every access
-    found_spans = find_place_spans(doc, text, gazetteer)
-    # The sentences once per document: Span.sent walks the document every time.
-    sentences = [(sent.start_char, sent.end_char) for sent in doc.sents] if found_spans else []
-    sentence_starts = [start for start, _end in sentences]
+    words = words_of(doc, text)
+    found_spans = find_place_spans(doc, words, gazetteer)
+    if not found_spans:
+        return []
+    lemma_pipes = _lemma_pipes(nlp)
+    # The model's sentences as character ranges, once per document. As in
+    # Doc.sents, they begin at the first token and wherever SENT_START is 1.
+    begins = [i for i, flag in enumerate(words.sentence_starts) if flag == 1 or i == 0]
+    sentence_starts = [words.starts[i] for i in begins]
+    sentence_ends = [words.end_char(i) for i in begins[1:] + [len(words)]]
+    mentions = []
+    words_of_sentence: dict[tuple[int, int], tuple[tuple[str, str], ...]] = {}
     for found in found_spans:
         span = found.span
-        sent_start, sent_end = sentences[bisect.bisect_right(sentence_starts, span.start_char) - 1]
-        start, end = sentence_bounds(text, sent_start, sent_end, span.start_char)
-        if (start, end) not in words_of:
-            words_of[(start, end)] = sentence_words(doc, start, end, nlp)
+        start_char, end_char = words.starts[span.start], words.end_char(span.end)
+        sentence = bisect.bisect_right(sentence_starts, start_char) - 1
+        start, end = sentence_bounds(text, sentence_starts[sentence], sentence_ends[sentence],
+                                     start_char)
+        if (start, end) not in words_of_sentence:
+            words_of_sentence[(start, end)] = _sentence_words(doc, words, start, end, lemma_pipes)
         mentions.append(Mention(
-            doc_id=document.id, text=span.text, start=span.start_char, end=span.end_char,
+            doc_id=document.id, text=text[start_char:end_char], start=start_char, end=end_char,
             sentence=text[start:end], sentence_start=start, label=found.label,
-            name=found.name.text, designator=found.designator,
-            after_article=found.after_article, sentence_words=words_of[(start, end)],
+            name=words.span_text(found.name), designator=found.designator,
+            after_article=found.after_article, sentence_words=words_of_sentence[(start, end)],
         ))
     return mentions
 

@@ -70,3 +70,12 @@ def test_alternate_names_are_kept_per_place(places):
     latin, cyrillic = places.alternate_names(703448)
     assert "Kiev" in latin and "Kyjiv" in latin and "IEV" not in latin
     assert "Київ" in cyrillic and "Киев" in cyrillic
+
+
+def test_key_prefixes_are_known_by_their_start(places):
+    # Gazetteer matching asks this before trying each length of a name.
+    assert places.has_key_prefix("kryvyi")  # of "kryvyi rih"
+    assert places.has_key_prefix("kryvyi r")
+    assert places.has_key_prefix("kryvyi rih")
+    assert not places.has_key_prefix("kryvyi rihx")
+    assert not places.has_key_prefix("zzyzx")

@@ -1,7 +1,7 @@
 import pytest
 
 from geomap.documents import InputLog, read_documents
-from geomap.mentions import extract_mentions, mentions_in
+from geomap.mentions import LEMMA_PIPES, extract_mentions, load_pipeline, mentions_in
 from geomap.documents import Document
 
 from conftest import SEEDS
@@ -82,3 +82,29 @@ def test_places_the_model_joins_into_one_entity_are_found_each(places, nlp):
     assert find(places, nlp, "Drones hit Odesa and Izium on Monday.") == ["Odesa", "Izium"]
     assert find(places, nlp, "Troops from Bosnia and Herzegovina and Serbia arrived.") == [
         "Bosnia and Herzegovina", "Serbia"]
+
+
+@pytest.mark.parametrize("model", ["default", "none"])
+def test_sentence_words_are_its_tokens_with_their_lemmas(nlp, places, model):
+    # mentions_in reads tokens from the parsed document's arrays; spaCy's
+    # own token objects must tell the same.
+    pipeline = nlp if model == "default" else load_pipeline("none")
+    lemma_pipes = [pipeline.get_pipe(name) for name in LEMMA_PIPES if name in pipeline.disabled]
+    documents = list(read_documents([str(SEEDS)], InputLog(pytest.fail)))
+    checked, pairs = 0, set()
+    for document, found in extract_mentions(documents, places, pipeline):
+        doc = pipeline(document.text)
+        for mention in found:
+            end = mention.sentence_start + len(mention.sentence)
+            sentence = doc.char_span(mention.sentence_start, end, alignment_mode="expand")
+            assert sentence.text == mention.sentence
+            sentence = sentence.as_doc()
+            for pipe in lemma_pipes:
+                sentence = pipe(sentence)
+            assert mention.sentence_words == tuple(
+                (token.lower_, token.lemma_.lower() or token.lower_)
+                for token in sentence if not token.is_space)
+            checked += 1
+            pairs.update(mention.sentence_words)
+    assert checked > 50
+    assert (("killed", "kill") in pairs) == (model == "default")
