@@ -125,6 +125,11 @@ def unnamed_places(mentions: list[Mention], places: list[Place | None]) -> list[
         if place is None:
             continue
         before = reference.sentence[:reference.start - reference.sentence_start]
+        # The phrase ends in "of", "from" or "the" right before the name: a
+        # look at the last word spares most names the search.
+        if not (before[-1:].isspace()
+                and before.rstrip()[-4:].lower().endswith(("of", "from", "the"))):
+            continue
         matches = list(_UNNAMED.finditer(before))
         match = matches[-1] if matches else None  # the phrase right before the name
         if match is None or match.end() != len(before) or _direction(match["direction"]) is None:

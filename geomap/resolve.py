@@ -182,6 +182,7 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
     return places + [p for p in variants if p.id not in known], ""
 
 
+@lru_cache(maxsize=1 << 16)  # each candidate's, for each of its mentions and rivals
 def prior(place: Place) -> float:
     rank = FEATURE_RANK.get(place.feature_code, DEFAULT_RANK)
     population = min(math.log10(place.population + 1) / 7.0, 1.0) * POPULATION_WEIGHT
@@ -400,33 +401,47 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
     """
     theatre = theatre_for(date)
     fronts = fronts_at(date)
-    looked_up = [candidates_for(m, gazetteer) for m in mentions]
+    # Articles name the same places again and again: look each name up once.
+    candidates: dict[tuple[str, str, str], tuple[list[Place], str]] = {}
+    for m in mentions:
+        written = (m.text, m.name, m.designator)
+        if written not in candidates:
+            candidates[written] = candidates_for(m, gazetteer)
+    looked_up = [candidates[(m.text, m.name, m.designator)] for m in mentions]
     options = [places for places, _note in looked_up]
     keys = [normalize(m.text) for m in mentions]
-    implied = {key: _implied_oblast(places) for key, places in zip(keys, options)}
+    # A name's last mention's candidates speak for it, once.
+    options_of = dict(zip(keys, options))
+    implied = {key: _implied_oblast(places) for key, places in options_of.items()}
     context = Counter(oblast for oblast in implied.values() if oblast)
     for city, surrounding in CITY_OBLASTS.items():
         context[surrounding] += context[city]
     anchors = _anchors(keys, options)
     offsets = relative_positions(mentions, options, best=lambda places: max(places, key=prior))
     resolutions = []
+    # A mention's pick depends on what it says and where it stands, not on
+    # which of a name's mentions it is: rank each such case once.
+    picks: dict[tuple, tuple[Place, float, str, tuple[Candidate, ...]]] = {}
     for index, (mention, key, (places, note)) in enumerate(zip(mentions, keys, looked_up)):
         if not places:
             resolutions.append(_fallback(mention, geocoder))
             continue
-        # A name is no context for itself: "Kyiv" must not vote for Kyiv City.
-        own = Counter([implied[key]] if implied[key] else [])
-        for city, surrounding in CITY_OBLASTS.items():
-            own[surrounding] += own[city]
-        ranked = rank(mention, places, context - own, anchors, key, offsets.get(index, []),
-                      theatre, fronts)
-        top = ranked[0]
-        confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
-        reason = _reason(ranked) + (f"; {note}" if note else "")
-        resolutions.append(Resolution(
-            mention=mention, place=top.place, score=round(confidence, 3),
-            reason=reason, source="gazetteer", candidates=tuple(ranked),
-        ))
+        case = (mention.text, mention.name, mention.designator, mention.after_article,
+                tuple(offsets.get(index, ())))
+        if case not in picks:
+            # A name is no context for itself: "Kyiv" must not vote for Kyiv City.
+            own = Counter([implied[key]] if implied[key] else [])
+            for city, surrounding in CITY_OBLASTS.items():
+                own[surrounding] += own[city]
+            ranked = rank(mention, places, context - own, anchors, key,
+                          offsets.get(index, []), theatre, fronts)
+            top = ranked[0]
+            confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
+            reason = _reason(ranked) + (f"; {note}" if note else "")
+            picks[case] = (top.place, round(confidence, 3), reason, tuple(ranked))
+        place, score, reason, ranked = picks[case]
+        resolutions.append(Resolution(mention=mention, place=place, score=score, reason=reason,
+                                      source="gazetteer", candidates=ranked))
     for mention, place in unnamed_places(mentions, [r.place for r in resolutions]):
         resolutions.append(Resolution(mention, place, APPROXIMATE_SCORE,
                                       f"unnamed; placed by '{mention.text}' (approximate)",
