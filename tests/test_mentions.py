@@ -1,7 +1,7 @@
 import pytest
 
 from geomap.documents import InputLog, read_documents
-from geomap.mentions import LEMMA_PIPES, extract_mentions, load_pipeline, mentions_in
+from geomap.mentions import LEMMA_PIPES, MODEL, extract_mentions, load_pipeline, mentions_in
 from geomap.documents import Document
 
 from conftest import SEEDS
@@ -108,3 +108,20 @@ def test_sentence_words_are_its_tokens_with_their_lemmas(nlp, places, model):
             pairs.update(mention.sentence_words)
     assert checked > 50
     assert (("killed", "kill") in pairs) == (model == "default")
+
+
+def test_lemmas_index_in_sets_gives_spacys_own_lemmas(nlp):
+    # load_pipeline holds the lemmatiser's word lists in sets, for speed.
+    import spacy
+    from spacy.tokens import Doc
+    own = spacy.load(MODEL, exclude=["parser", "ner"])
+    for path in sorted(SEEDS.iterdir()):
+        parsed = nlp(path.read_text(encoding="utf-8"))
+        lemmas = []
+        for pipeline in (nlp, own):
+            doc = Doc(parsed.vocab).from_bytes(parsed.to_bytes())
+            for name in LEMMA_PIPES:
+                doc = pipeline.get_pipe(name)(doc)
+            lemmas.append([token.lemma_ for token in doc])
+        assert lemmas[0] == lemmas[1]
+        assert "shell" in lemmas[0] or "kill" in lemmas[0]
