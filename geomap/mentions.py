@@ -593,6 +593,20 @@ def _lemma_pipes(nlp: Language) -> list:
     return [nlp.get_pipe(name) for name in LEMMA_PIPES if name in nlp.disabled]
 
 
+# What the lemma pipes read of a token, besides its text.
+LEMMA_INPUTS = ["TAG", "POS", "MORPH", "LEMMA", "NORM"]
+
+
+def _lemma_input(doc: Doc, words: Words, first: int, last: int) -> Doc:
+    """Tokens first..last of doc as a Doc of their own, with what the lemma
+    pipes read. Span.as_doc would copy all the rest too, and walk the whole
+    document's entities on each call."""
+    from spacy.tokens import Doc
+    sentence = Doc(doc.vocab, words=words.texts[first:last],
+                   spaces=[flag == 1 for flag in words.spaced[first:last]])
+    return sentence.from_array(LEMMA_INPUTS, doc.to_array(LEMMA_INPUTS)[first:last])
+
+
 def _sentence_words(doc: Doc, words: Words, start: int, end: int,
                     lemma_pipes: list) -> tuple[tuple[str, str], ...]:
     """sentence_words, from the document's tokens `words`."""
@@ -601,7 +615,7 @@ def _sentence_words(doc: Doc, words: Words, start: int, end: int,
     first = bisect.bisect_right(words.starts, start) - 1
     last = bisect.bisect_right(words.starts, end - 1)
     if lemma_pipes:
-        sentence = doc[first:last].as_doc()
+        sentence = _lemma_input(doc, words, first, last)
         for pipe in lemma_pipes:
             sentence = pipe(sentence)
         columns = sentence.to_array(["LOWER", "LEMMA", "IS_SPACE"]).T.tolist()
