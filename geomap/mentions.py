@@ -11,7 +11,10 @@ from __future__ import annotations
 import bisect
 import gc
 import importlib.metadata
+import importlib.util
 import re
+import sys
+import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -203,7 +206,64 @@ def load_pipeline(model: str = MODEL) -> Language:
             gc.enable()
 
 
+class _DeferredModule(types.ModuleType):
+    """Stands in for a module of spaCy's command-line package until the
+    first use of one of its names, which loads the real package."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # the import system asks for __path__ and the like
+            raise AttributeError(name)
+        return getattr(_real_module(self.__name__), name)
+
+
+DEFERRED_MODULES = ("spacy.cli", "spacy.cli.info")
+
+
+def _real_module(name: str) -> types.ModuleType:
+    for stand_in in DEFERRED_MODULES:
+        if isinstance(sys.modules.get(stand_in), _DeferredModule):
+            del sys.modules[stand_in]
+    return importlib.import_module(name)
+
+
+def _import_spacy() -> None:
+    """Import spaCy, loading its command-line package only when used.
+
+    `import spacy` runs `from .cli.info import info`, which imports every
+    spaCy command with typer and weasel: a quarter of the time spaCy takes to
+    import (about 0.25 s), on the way of every run with a model, for a package
+    geomap never uses. Upstream made it lazy (explosion/spaCy#12962) and
+    reverted that; #13721 is open. Until then, stand-ins take the package's
+    place and load it on first use, so `spacy.info()` and `spacy.cli` work.
+    """
+    if "spacy" in sys.modules:
+        return
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        return  # not installed: the import that follows says so
+    package_dir = Path(spec.submodule_search_locations[0]) / "cli"
+    cli = _DeferredModule("spacy.cli")
+    cli.__path__ = [str(package_dir)]
+    cli.__package__ = "spacy.cli"
+    info = _DeferredModule("spacy.cli.info")
+    info.__package__ = "spacy.cli"
+
+    def deferred_info(*args, **kwargs):
+        return _real_module("spacy.cli.info").info(*args, **kwargs)
+
+    info.info = deferred_info  # what spaCy's __init__ imports from it
+    sys.modules.update({"spacy.cli": cli, "spacy.cli.info": info})
+    try:
+        import spacy
+    except BaseException:
+        for name in DEFERRED_MODULES:
+            sys.modules.pop(name, None)
+        raise
+    spacy.cli = cli
+
+
 def _load_pipeline(model: str) -> Language:
+    _import_spacy()
     import spacy
 
     spacy.registry.tokenizers.register(TOKENIZER, func=english_tokenizer)

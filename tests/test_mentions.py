@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 
 from geomap.documents import InputLog, read_documents
@@ -125,3 +128,20 @@ def test_lemmas_index_in_sets_gives_spacys_own_lemmas(nlp):
             lemmas.append([token.lemma_ for token in doc])
         assert lemmas[0] == lemmas[1]
         assert "shell" in lemmas[0] or "kill" in lemmas[0]
+
+
+def test_spacys_command_line_package_is_loaded_only_when_used():
+    # Importing spaCy's CLI (typer, weasel, every command) is a quarter of
+    # its import time; loading a pipeline defers it, and it still works.
+    code = """
+import sys
+from geomap import mentions
+mentions.load_pipeline("none")
+print("typer" in sys.modules, "weasel" in sys.modules)
+import spacy
+print(spacy.info()["spacy_version"] == spacy.__version__, callable(spacy.cli.download))
+print("typer" in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split("\n")[:3] == ["False False", "True True", "True"]
