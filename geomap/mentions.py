@@ -646,47 +646,61 @@ def sentence_words(doc: Doc, start: int, end: int,
                    nlp: Language) -> tuple[tuple[str, str], ...]:
     """The words of doc's text[start:end] as (lower-case text, lemma),
     lemmatised on their own by the pipes `nlp` left out of its run."""
-    return _sentence_words(doc, words_of(doc, doc.text), start, end, _lemma_pipes(nlp))
-
-
-def _lemma_pipes(nlp: Language) -> list:
-    return [nlp.get_pipe(name) for name in LEMMA_PIPES if name in nlp.disabled]
+    return SentenceWords(doc, words_of(doc, doc.text), nlp)(start, end)
 
 
 # What the lemma pipes read of a token, besides its text.
 LEMMA_INPUTS = ["TAG", "POS", "MORPH", "LEMMA", "NORM"]
 
 
-def _lemma_input(doc: Doc, words: Words, first: int, last: int) -> Doc:
-    """Tokens first..last of doc as a Doc of their own, with what the lemma
-    pipes read. Span.as_doc would copy all the rest too, and walk the whole
-    document's entities on each call."""
-    from spacy.tokens import Doc
-    sentence = Doc(doc.vocab, words=words.texts[first:last],
-                   spaces=[flag == 1 for flag in words.spaced[first:last]])
-    return sentence.from_array(LEMMA_INPUTS, doc.to_array(LEMMA_INPUTS)[first:last])
+class SentenceWords:
+    """sentence_words for one parsed document's sentences, each lemmatised
+    once, on its own, by the pipes its pipeline left out of its run."""
 
+    def __init__(self, doc: Doc, words: Words, nlp: Language):
+        self.doc, self.words = doc, words
+        self.lemma_pipes = [nlp.get_pipe(name) for name in LEMMA_PIPES if name in nlp.disabled]
+        # Read once for the whole document; each sentence takes its rows.
+        self.lemma_inputs = doc.to_array(LEMMA_INPUTS) if self.lemma_pipes else None
+        self.known: dict[tuple[int, int], tuple[tuple[str, str], ...]] = {}
 
-def _sentence_words(doc: Doc, words: Words, start: int, end: int,
-                    lemma_pipes: list) -> tuple[tuple[str, str], ...]:
-    """sentence_words, from the document's tokens `words`."""
-    # The tokens that hold the sentence's first and last characters, as
-    # doc.char_span(start, end, alignment_mode="expand") finds them.
-    first = bisect.bisect_right(words.starts, start) - 1
-    last = bisect.bisect_right(words.starts, end - 1)
-    if lemma_pipes:
-        sentence = _lemma_input(doc, words, first, last)
-        for pipe in lemma_pipes:
-            sentence = pipe(sentence)
-        columns = sentence.to_array(["LOWER", "LEMMA", "IS_SPACE"]).T.tolist()
-        lower_ids, lemma_ids, spaces = columns
-    else:
-        lower_ids, lemma_ids = words.lower_ids[first:last], words.lemma_ids[first:last]
-        spaces = [text.isspace() for text in words.texts[first:last]]  # spaCy's is_space
-    strings = words.strings
-    # A token without a lemma (id 0, the empty string) stands for itself.
-    return tuple((strings[lower_id], lemma_id and strings[lemma_id].lower() or strings[lower_id])
-                 for lower_id, lemma_id, space in zip(lower_ids, lemma_ids, spaces) if not space)
+    def __call__(self, start: int, end: int) -> tuple[tuple[str, str], ...]:
+        """sentence_words of the document's text[start:end]."""
+        if (start, end) not in self.known:
+            self.known[(start, end)] = self._read(start, end)
+        return self.known[(start, end)]
+
+    def _read(self, start: int, end: int) -> tuple[tuple[str, str], ...]:
+        words = self.words
+        # The tokens that hold the sentence's first and last characters, as
+        # doc.char_span(start, end, alignment_mode="expand") finds them.
+        first = bisect.bisect_right(words.starts, start) - 1
+        last = bisect.bisect_right(words.starts, end - 1)
+        if self.lemma_pipes:
+            sentence = self._lemma_input(first, last)
+            for pipe in self.lemma_pipes:
+                sentence = pipe(sentence)
+            columns = sentence.to_array(["LOWER", "LEMMA", "IS_SPACE"]).T.tolist()
+            lower_ids, lemma_ids, spaces = columns
+        else:
+            lower_ids, lemma_ids = words.lower_ids[first:last], words.lemma_ids[first:last]
+            spaces = [text.isspace() for text in words.texts[first:last]]  # spaCy's is_space
+        strings = words.strings
+        # A token without a lemma (id 0, the empty string) stands for itself.
+        return tuple((strings[lower_id],
+                      lemma_id and strings[lemma_id].lower() or strings[lower_id])
+                     for lower_id, lemma_id, space in zip(lower_ids, lemma_ids, spaces)
+                     if not space)
+
+    def _lemma_input(self, first: int, last: int) -> Doc:
+        """Tokens first..last as a Doc of their own, with what the lemma pipes
+        read. Span.as_doc would copy all the rest too, and walk the whole
+        document's entities on each call."""
+        from spacy.tokens import Doc
+        words = self.words
+        sentence = Doc(self.doc.vocab, words=words.texts[first:last],
+                       spaces=[flag == 1 for flag in words.spaced[first:last]])
+        return sentence.from_array(LEMMA_INPUTS, self.lemma_inputs[first:last])
 
 
 def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
@@ -699,27 +713,24 @@ def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
     found_spans = find_place_spans(doc, words, gazetteer)
     if not found_spans:
         return []
-    lemma_pipes = _lemma_pipes(nlp)
+    sentence_words_of = SentenceWords(doc, words, nlp)
     # The model's sentences as character ranges, once per document. As in
     # Doc.sents, they begin at the first token and wherever SENT_START is 1.
     begins = [i for i, flag in enumerate(words.sentence_starts) if flag == 1 or i == 0]
     sentence_starts = [words.starts[i] for i in begins]
     sentence_ends = [words.end_char(i) for i in begins[1:] + [len(words)]]
     mentions = []
-    words_of_sentence: dict[tuple[int, int], tuple[tuple[str, str], ...]] = {}
     for found in found_spans:
         span = found.span
         start_char, end_char = words.starts[span.start], words.end_char(span.end)
         sentence = bisect.bisect_right(sentence_starts, start_char) - 1
         start, end = sentence_bounds(text, sentence_starts[sentence], sentence_ends[sentence],
                                      start_char)
-        if (start, end) not in words_of_sentence:
-            words_of_sentence[(start, end)] = _sentence_words(doc, words, start, end, lemma_pipes)
         mentions.append(Mention(
             doc_id=document.id, text=text[start_char:end_char], start=start_char, end=end_char,
             sentence=text[start:end], sentence_start=start, label=found.label,
             name=words.span_text(found.name), designator=found.designator,
-            after_article=found.after_article, sentence_words=words_of_sentence[(start, end)],
+            after_article=found.after_article, sentence_words=sentence_words_of(start, end),
         ))
     return mentions
 
