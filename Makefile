@@ -19,14 +19,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dask,gazetteer]'
 	touch $@
 
-# Rebuild the bundled gazetteer from the GeoNames dumps.
+# Rebuild the bundled gazetteer (geomap/data/places.tsv.gz) from the GeoNames dumps.
 gazetteer: $(VENV)/.installed
 	$(BIN)/python gazetteer/build.py --ua $(SHARED)/data/geonames/UA.zip \
 		--no-country $(SHARED)/data/geonames/no-country.txt
 
 # Check that the committed gazetteer is exactly what the build script makes.
 gazetteer-check: gazetteer
-	git diff --exit-code --stat -- gazetteer/
+	git diff --exit-code --stat -- geomap/data/places.tsv.gz geomap/data/common_words.txt
 
 # Rebuild the offline basemap from the boundary files.
 basemap: $(VENV)/.installed

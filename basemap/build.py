@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -91,6 +92,12 @@ def main() -> None:
     parser.add_argument("--countries", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=HERE.parent / "geomap" / "data" / "basemap.json")
     args = parser.parse_args()
+    for path, what in ((args.adm1, "Ukraine's first-level units (geoBoundaries UKR-ADM1)"),
+                       (args.adm0, "Ukraine's national border (geoBoundaries UKR-ADM0)"),
+                       (args.countries, "the countries around Ukraine (Natural Earth 1:50m)")):
+        if not path.is_file():
+            sys.exit(f"basemap/build.py: {path} is missing: {what} is expected there "
+                     "(see basemap/README.md)")
 
     oblasts = []
     for source in sorted(json.loads(args.adm1.read_text())["features"],

