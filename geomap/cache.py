@@ -25,17 +25,29 @@ from geomap.geocode import open_cache_db
 from geomap.mentions import Mention
 from geomap.resolve import Resolution
 
-# The modules whose code decides what an extraction is.
-EXTRACTION_MODULES = ("documents", "gazetteer", "mentions", "phrases", "resolve", "geocode",
-                      "cache")
+# The package's files that do not decide what an extraction is: the map and
+# the exports, the evaluation and the command line. Every other file, code or
+# data, is in the key (new ones too), so no change can serve stale results;
+# the gazetteer's data file is in it by the gazetteer's own digest.
+NOT_EXTRACTION = ("__main__.py", "cli.py", "evaluate.py", "export.py", "incidents.py",
+                  "render.py", "static/", "data/basemap.json", "data/places.tsv.gz")
+PACKAGE = Path(__file__).resolve().parent
 
 
 @cache
 def code_digest() -> str:
+    return extraction_digest(PACKAGE)
+
+
+def extraction_digest(package: Path) -> str:
+    """A digest of a package's extraction code and data: its files but NOT_EXTRACTION."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for name in EXTRACTION_MODULES:
-        digest.update((package / f"{name}.py").read_bytes())
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package).as_posix()
+        if (path.is_file() and "__pycache__" not in path.parts
+                and not relative.startswith(NOT_EXTRACTION)):
+            digest.update(f"{relative}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -1,10 +1,12 @@
 """Incremental runs: only new or changed documents go through the pipeline again."""
 
 import json
+import shutil
 
+import pytest
 from click.testing import CliRunner
 
-from geomap import gazetteer
+from geomap import cache, gazetteer
 from geomap.cli import cli
 
 ARTICLES = ["Missiles hit Kharkiv on Monday, the governor said.",
@@ -113,3 +115,37 @@ def test_a_corrupt_cache_is_moved_aside(tmp_path):
     output, log = extract(tmp_path, folder)
     assert "was unreadable" in log and "moved aside" in log
     assert json.loads(output.splitlines()[0])["text"] == "Kharkiv"
+
+
+def package_copy(tmp_path):
+    copy = tmp_path / "geomap"
+    shutil.copytree(cache.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def package_files():
+    return sorted(path.relative_to(cache.PACKAGE).as_posix() for path in cache.PACKAGE.rglob("*")
+                  if path.is_file() and "__pycache__" not in path.parts)
+
+
+@pytest.mark.parametrize("name", package_files())
+def test_a_change_to_any_extraction_file_changes_the_cache_key(tmp_path, name):
+    # The key covers every file of the package but the map's, the exports',
+    # the evaluation's and the command line's: a module added by a later
+    # change is in it without anyone listing it.
+    package = package_copy(tmp_path)
+    before = cache.extraction_digest(package)
+    with (package / name).open("ab") as changed:
+        changed.write(b"\n")
+    outside = name.startswith(cache.NOT_EXTRACTION)
+    assert (cache.extraction_digest(package) == before) == outside
+    assert outside == (name.split("/")[0] in ("cli.py", "__main__.py", "evaluate.py", "export.py",
+                                               "incidents.py", "render.py", "static")
+                       or name in ("data/basemap.json", "data/places.tsv.gz"))
+
+
+def test_a_new_module_changes_the_cache_key(tmp_path):
+    package = package_copy(tmp_path)
+    before = cache.extraction_digest(package)
+    (package / "resolve_more.py").write_text("BONUS = 1\n")
+    assert cache.extraction_digest(package) != before
