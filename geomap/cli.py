@@ -16,6 +16,7 @@ from typing import NoReturn
 import click
 
 from geomap import documents, gazetteer, mentions, resolve, scaleout
+from geomap.mentions import nlp as pipelines
 from geomap.cache import ExtractionCache, with_cache
 from geomap.export import atomic_directory, atomic_writer, csv_text, geojson_text, write_atomic
 from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
@@ -34,7 +35,7 @@ class Run:
     """One pass over the inputs: counts inputs, collects unresolved names."""
 
     def __init__(self, geocoder: GeopyGeocoder | None = None,
-                 options: documents.ReadOptions | None = None, model: str = mentions.MODEL,
+                 options: documents.ReadOptions | None = None, model: str = pipelines.MODEL,
                  jobs: int = 1, quiet: bool = False, cache_dir: Path | None = None):
         self.options = options or documents.ReadOptions()
         self.model, self.jobs, self.quiet, self.cache_dir = model, jobs, quiet, cache_dir
@@ -54,7 +55,7 @@ class Run:
             self.cache = ExtractionCache(self.cache_dir, f"{self.model}|{places.digest}|{geocoder}",
                                          warn=warn)
         try:
-            mentions.check_pipeline(self.model)
+            pipelines.check_pipeline(self.model)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--model") from exc
 
@@ -132,7 +133,7 @@ def cache_dir_for(cache_dir: Path | None, no_cache: bool) -> Path | None:
 
 
 processing_options = option_group(
-        click.option("--model", default=mentions.MODEL, show_default=True,
+        click.option("--model", default=pipelines.MODEL, show_default=True,
                      help="spaCy English pipeline to use (e.g. en_core_web_md), or 'none' for "
                           "the fast gazetteer-only path with no statistical model."),
         click.option("--jobs", type=click.IntRange(min=1), default=scaleout.default_jobs(),

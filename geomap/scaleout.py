@@ -38,6 +38,7 @@ from itertools import islice
 from pathlib import Path
 
 from geomap import gazetteer, mentions, resolve
+from geomap.mentions.nlp import load_pipeline
 from geomap.documents import (Document, InputLog, ReadOptions, files_of, kind_of,
                               read_file)
 from geomap.geocode import Geocoder
@@ -152,7 +153,7 @@ def resolve_batch(documents: list[Document], model: str, geocoding: bool,
     places = gazetteer.load()
     return [(found, None if geocoding else resolve.resolve_document(found, places, None, document.date))
             for document, found in mentions.extract_mentions(documents, places,
-                                                             mentions.load_pipeline(model))]
+                                                             load_pipeline(model))]
 
 
 class WorkerDied(Exception):
@@ -257,7 +258,7 @@ class Workers:
 
 def _load(model: str) -> None:
     gazetteer.load()
-    mentions.load_pipeline(model)
+    load_pipeline(model)
 
 
 @dataclass

@@ -11,6 +11,7 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="geomap-test-cache-")
 os.environ["GEOMAP_JOBS"] = "1"
 
 from geomap import gazetteer, mentions, resolve
+from geomap.mentions.nlp import load_pipeline
 from geomap.documents import Document
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,7 +25,7 @@ def places():
 
 @pytest.fixture(scope="session")
 def nlp():
-    return mentions.load_pipeline()
+    return load_pipeline()
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,13 @@
 import pytest
 
-from geomap import mentions as mentions_stage
 from geomap import resolve
 from geomap.documents import Document
 from geomap.gazetteer import Place
 from geomap.incidents import (collect_incidents, incident_counts, incident_date, incident_types,
                               link_for)
-from geomap.mentions import Mention
+from geomap.mentions import Mention, mentions_in
+from geomap.mentions.lemmas import SentenceWords
+from geomap.mentions.tokens import tokens_of
 from geomap.resolve import Resolution
 
 KYIV = Place(703448, "Kyiv", 50.45466, 30.5238, "P", "PPLC", "UA", "Kyiv City", 2952301)
@@ -16,7 +17,10 @@ UKRAINE = Place(690791, "Ukraine", 50.45466, 30.5238, "A", "PCLI", "UA", "", 400
 @pytest.fixture(scope="module")
 def words(nlp):
     """A sentence -> its (text, lemma) words, as the mentions stage gives them."""
-    return lambda sentence: mentions_stage.sentence_words(nlp(sentence), 0, len(sentence), nlp)
+    def of(sentence):
+        doc = nlp(sentence)
+        return SentenceWords(doc, tokens_of(doc, sentence), nlp)(0, len(sentence))
+    return of
 
 
 @pytest.mark.parametrize("sentence, types", [
@@ -132,7 +136,7 @@ def test_links_only_for_web_urls():
 
 def test_mentions_stage_gives_the_sentence_words(places, nlp):
     text = "At least 500 residents of Mariupol have been killed."
-    (mention,) = mentions_stage.mentions_in(Document("d", text), nlp(text), places)
+    (mention,) = mentions_in(Document("d", text), nlp(text), places)
     assert ("killed", "kill") in mention.sentence_words
     assert incident_counts(mention.sentence_words) == {"killed": 500}
 
@@ -140,7 +144,7 @@ def test_mentions_stage_gives_the_sentence_words(places, nlp):
 def test_an_unnamed_place_takes_what_happened_in_its_sentence(places, nlp):
     text = "Russian ships shelled a town south of Mariupol overnight."
     document = Document("d", text, date="2022-03-16")
-    found = mentions_stage.mentions_in(document, nlp(text), places)
+    found = mentions_in(document, nlp(text), places)
     resolutions = resolve.resolve_document(found, places, date=document.date)
     (unnamed,) = [r for r in resolutions if r.source == "approximate"]
     assert incident_types(unnamed.mention.sentence_words) == ("attack",)

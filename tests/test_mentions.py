@@ -4,7 +4,8 @@ import sys
 import pytest
 
 from geomap.documents import InputLog, read_documents
-from geomap.mentions import LEMMA_PIPES, MODEL, extract_mentions, load_pipeline, mentions_in
+from geomap.mentions import extract_mentions, mentions_in
+from geomap.mentions.nlp import LEMMA_PIPES, MODEL, load_pipeline
 from geomap.documents import Document
 
 from conftest import SEEDS
@@ -135,8 +136,8 @@ def test_spacys_command_line_package_is_loaded_only_when_used():
     # its import time; loading a pipeline defers it, and it still works.
     code = """
 import sys
-from geomap import mentions
-mentions.load_pipeline("none")
+from geomap.mentions import nlp
+nlp.load_pipeline("none")
 print("typer" in sys.modules, "weasel" in sys.modules)
 import spacy
 print(spacy.info()["spacy_version"] == spacy.__version__, callable(spacy.cli.download))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from geomap import mentions
+from geomap.mentions.nlp import load_pipeline
 from geomap.cli import cli
 from geomap.documents import Document, InputLog, ReadOptions, read_documents, read_file
 from geomap.scaleout import (AHEAD_DOCUMENTS, MIN_PARTITION_BYTES, PARTITION_BYTES,
@@ -102,7 +102,7 @@ def test_extract_on_a_two_worker_local_cluster_equals_the_local_run(archive, clu
     assert combined == (tmp_path / "local.jsonl").read_text(encoding="utf-8")
     assert "Kharkiv" in combined and "wire-39" in combined
     # Every worker loaded the model at most once, however many partitions it ran.
-    loads = client.run(lambda: mentions.load_pipeline.cache_info().misses)
+    loads = client.run(lambda: load_pipeline.cache_info().misses)
     assert len(loads) == 2 and set(loads.values()) <= {0, 1} and sum(loads.values()) >= 1
 
 
@@ -185,6 +185,7 @@ def test_the_dask_engine_stops_at_max_documents_like_a_local_run(archive, cluste
     assert combined == (tmp_path / "local.jsonl").read_text(encoding="utf-8")
     assert len(combined.splitlines()) == 10
     assert "the limit of 10 documents is reached (--max-documents)" in dask.output
+    assert dask.exit_code == local.exit_code
 
 
 def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(archive, tmp_path):

@@ -1,0 +1,88 @@
+"""Mentions: find the place names in documents, with the model's entities
+plus gazetteer matching, each with its sentence and the sentence's words.
+
+The statistical model finds most place names but mislabels some (Mariupol as
+an organisation, Kyiv as a person) and misses others. Gazetteer matching
+finds names the bundled gazetteer knows, and a few document-level rules keep
+people, demonyms and organisations off the map. The parts, one job each:
+
+- nlp: loading the spaCy pipeline;
+- tokens: the token view every rule reads;
+- entities: the model's entities cut where they are unreliable;
+- gazetteer_names, variants: names the gazetteer knows, by any spelling;
+- not_places: people, demonyms, organisations, stances, metonyms;
+- designators: "region", "river", "railway station" after a name;
+- find: which spans are place names, from all of the above;
+- sentences: the sentence around a mention;
+- lemmas: the words of that sentence, for typing incidents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from geomap.documents import Document
+from geomap.gazetteer import Gazetteer
+from geomap.mentions.find import find_place_spans
+from geomap.mentions.lemmas import SentenceWords
+from geomap.mentions.nlp import load_pipeline
+from geomap.mentions.sentences import Sentences
+from geomap.mentions.tokens import tokens_of
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+
+@dataclass(frozen=True)
+class Mention:
+    doc_id: str
+    text: str  # exact surface text, document.text[start:end]
+    start: int
+    end: int
+    sentence: str
+    sentence_start: int
+    label: str  # the model's entity label, or "GAZETTEER" when only matching found it
+    name: str = ""  # the bare name, without designator words ("Kharkiv" in "Kharkiv region")
+    designator: str = ""  # region, district, river, plant, station, airport, ... or ""
+    after_article: bool = False  # "the Dnipro": rivers and regions take the article
+    # The sentence's words as (lower-case text, lemma), for typing incidents.
+    sentence_words: tuple[tuple[str, str], ...] = ()
+
+
+def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
+                nlp: Language | None = None) -> list[Mention]:
+    """The place-name mentions in a document parsed by `nlp` (the default
+    pipeline if not given), which lemmatises the sentences that have one."""
+    nlp = nlp or load_pipeline()
+    text = document.text  # the same as doc.text, which spaCy rebuilds on every access
+    tokens = tokens_of(doc, text)
+    found_spans = find_place_spans(tokens, gazetteer)
+    if not found_spans:
+        return []
+    sentence_words_of = SentenceWords(doc, tokens, nlp)
+    sentences = Sentences(tokens)
+    mentions = []
+    for found in found_spans:
+        span = found.span
+        start_char, end_char = tokens.starts[span.start], tokens.end_char(span.end)
+        start, end = sentences.around(start_char)
+        mentions.append(Mention(
+            doc_id=document.id, text=text[start_char:end_char], start=start_char, end=end_char,
+            sentence=text[start:end], sentence_start=start, label=found.label,
+            name=tokens.span_text(found.name), designator=found.designator,
+            after_article=found.after_article, sentence_words=sentence_words_of(start, end),
+        ))
+    return mentions
+
+
+def extract_mentions(documents: Iterable[Document], gazetteer: Gazetteer,
+                     nlp: Language | None = None,
+                     batch_size: int = 32) -> Iterator[tuple[Document, list[Mention]]]:
+    """Each document with its place-name mentions, streamed through nlp.pipe."""
+    nlp = nlp or load_pipeline()
+    pairs = ((document.text, document) for document in documents)
+    for doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+        yield document, mentions_in(document, doc, gazetteer, nlp)

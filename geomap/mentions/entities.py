@@ -1,0 +1,45 @@
+"""The model's entities, cut where they are unreliable: at line breaks,
+separators, numbers and possessives, and at 'and', 'or' and commas."""
+
+from __future__ import annotations
+
+from geomap.gazetteer import Gazetteer, normalize
+from geomap.mentions.tokens import Tokens, TokenSpan
+
+SEPARATORS = {"•", "|", "·", "—", "–"}
+CONJUNCTIONS = {"and", "or", "&"}
+
+
+def entity_core(tokens: Tokens, ent: TokenSpan) -> TokenSpan:
+    """An entity cut at the first line break, separator, number or possessive
+    ("Kyiv • UNN", "Izyum - VGA", "Soledar\\n\\nJan 26", "Kharkiv's Central
+    Park"): the model's entities are unreliable across them, and a possessor is
+    a place of its own."""
+    for i in range(ent.start + 1, ent.end):
+        text = tokens.texts[i]
+        if ("\n" in text or text in SEPARATORS or tokens.tag(i) == "POS"
+                or tokens.like_numbers[i] or (text == "-" and tokens.spaced[i])):
+            return TokenSpan(ent.start, i, ent.label)
+    return ent
+
+
+def conjuncts(tokens: Tokens, ent: TokenSpan, gazetteer: Gazetteer) -> list[TokenSpan]:
+    """An entity split at 'and', 'or' and commas, unless the gazetteer knows it
+    whole ("Bosnia and Herzegovina"): the model often takes "Odesa and Izium"
+    for one name (a WORK_OF_ART, even)."""
+    if ent.label == "PERSON" or gazetteer.has_key(normalize(tokens.span_text(ent))):
+        return [ent]
+    pieces, start = [], ent.start
+    for i in range(ent.start, ent.end):
+        if tokens.lower(i) in CONJUNCTIONS or tokens.texts[i] == ",":
+            pieces.append(TokenSpan(start, i, ent.label))
+            start = i + 1
+    pieces.append(TokenSpan(start, ent.end, ent.label))
+    return [piece for piece in pieces if len(piece)]
+
+
+def without_article(tokens: Tokens, span: TokenSpan) -> TokenSpan:
+    """'the Dnipro' -> 'Dnipro'."""
+    if len(span) > 1 and tokens.lower(span.start) == "the":
+        return TokenSpan(span.start + 1, span.end, span.label)
+    return span

@@ -1,0 +1,75 @@
+"""Names that look like places but are not: people, demonyms, organisations,
+stances ("pro-Moscow") and a capital standing for its government."""
+
+from __future__ import annotations
+
+from geomap.gazetteer import normalize
+from geomap.mentions.tokens import HYPHENS, Tokens, TokenSpan
+
+# A capital's name before these words stands for its government or army
+# ("Kiev forces shelled Donetsk"), not for a place where something happened.
+METONYM_HEADS = {"forces", "troops", "military", "army", "regime", "government", "authorities",
+                 "officials", "shelling", "side", "soldiers", "security", "leadership",
+                 "says", "said", "say", "claims", "claimed", "accuses", "accused", "denies",
+                 "denied", "announced", "announces", "warns", "warned", "wants", "demands"}
+CAPITAL_KEYS = {"kyiv", "kiev", "moscow", "minsk", "washington"}
+# Words after a name that make the whole phrase an organisation or unit.
+ORGANISATION_HEADS = {
+    "independent", "battalion", "regiment", "brigade", "initiative", "administration",
+    "council", "prosecutor", "prosecutors", "prosecutor’s", "prosecutor's", "university",
+    "post", "times", "truth", "press", "airlines", "news", "group", "company", "corporation",
+    "fc", "club", "railway", "railways", "police", "court", "authorities",
+    "department", "directorate", "office", "agency", "ministry", "committee", "force",
+}
+# Words that may stand between a place name and an organisation head word.
+ORGANISATION_MODIFIERS = {"regional", "city", "military", "state", "oblast", "district", "local",
+                          "civil", "civilian", "national", "grain", "operational", "tactical",
+                          "task"}
+
+
+def person_surnames(tokens: Tokens) -> set[str]:
+    """Last names of the people the model found ("Lavrov" from "Sergey Lavrov")."""
+    return {normalize(tokens.texts[ent.end - 1]) for ent in tokens.entities
+            if ent.label == "PERSON" and len(ent) > 1}
+
+
+def followed_by_organisation(tokens: Tokens, end: int) -> bool:
+    """'Kyiv Independent', 'Kharkiv Regional Military Administration', 'Azov
+    battalion', after a name ending before token `end`."""
+    for i in range(end, min(end + 5, len(tokens))):
+        lower = tokens.lower(i)
+        if lower in ORGANISATION_HEADS:
+            return True
+        joins_a_word = tokens.texts[i] == "-" and not tokens.spaced[i - 1]  # operational-tactical
+        if lower not in ORGANISATION_MODIFIERS and not joins_a_word:
+            return False
+    return False
+
+
+def is_metonym(tokens: Tokens, span: TokenSpan) -> bool:
+    """'Kiev forces', 'Moscow says', or a headline's closing attribution ': Kiev'."""
+    if normalize(tokens.span_text(span)) not in CAPITAL_KEYS:
+        return False
+    end = span.end
+    after = end if end < len(tokens) else None
+    if after is not None and (tokens.lower(after) in METONYM_HEADS
+                              or (tokens.tag(after) == "POS" and after + 1 < len(tokens)
+                                  and tokens.lower(after + 1) in METONYM_HEADS)):
+        return True
+    return (span.start > 0 and tokens.texts[span.start - 1] == ":"
+            and (after is None or tokens.texts[after] == ";" or "\n" in tokens.texts[after]))
+
+
+def in_compound_adjective(tokens: Tokens, start: int) -> bool:
+    """'pro-Moscow', 'anti-Kyiv' (a name from token `start`): a stance, not a place."""
+    texts, spaced = tokens.texts, tokens.spaced
+    return (start >= 2 and texts[start - 1] in HYPHENS
+            and not spaced[start - 2] and not spaced[start - 1]
+            and texts[start - 2].islower())  # spaCy's is_lower
+
+
+def is_demonym(tokens: Tokens, span: TokenSpan) -> bool:
+    """'Ukrainian', 'Russians': adjectives and peoples, not places."""
+    last = span.end - 1
+    return (tokens.tag(last) in ("JJ", "NNPS")
+            or tokens.lower(last).endswith(("ian", "ians", "ean", "ese", "ish")))
