@@ -17,6 +17,7 @@ import click
 
 from geomap import documents, gazetteer, mentions, resolve, scaleout
 from geomap.mentions import nlp as pipelines
+from geomap.resolve.priors import prior
 from geomap.cache import ExtractionCache, with_cache
 from geomap.export import atomic_directory, atomic_writer, csv_text, geojson_text, write_atomic
 from geomap.geocode import (DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeopyGeocoder,
@@ -407,8 +408,8 @@ def explanation(resolution: resolve.Resolution, limit: int) -> list[str]:
                  f"{place.lat:.5f},{place.lon:.5f}  score {resolution.score}: {resolution.reason}")
     for rank, candidate in enumerate(resolution.candidates[:limit], start=1):
         p = candidate.place
-        parts = [f"prior {resolve.prior(p):.2f}"] + [f"{name} {value:+.2f}"
-                                                      for name, value in candidate.factors]
+        parts = [f"prior {prior(p):.2f}"] + [f"{factor.name}: {factor.label} {factor.value:+.2f}"
+                                              for factor in candidate.factors]
         lines.append(f"     {rank:>2}. {candidate.score:6.3f}  {p.name} ({p.kind}, {p.feature_code}; "
                      f"{p.admin1 or p.country or '-'}) {p.lat:.4f},{p.lon:.4f}  = {' + '.join(parts)}")
     if len(resolution.candidates) > limit:
@@ -477,7 +478,7 @@ def lookup(name: str) -> None:
     if not places:
         click.echo(f"no place called {name!r} in the gazetteer", err=True)
         sys.exit(1)
-    for place in sorted(places, key=lambda p: (-resolve.prior(p), p.id)):
+    for place in sorted(places, key=lambda p: (-prior(p), p.id)):
         click.echo(f"{place.id}\t{place.name}\t{place.kind} ({place.feature_code})\t"
                    f"{place.admin1 or place.country or '-'}\t{place.lat:.5f},{place.lon:.5f}\t"
                    f"pop {place.population}")

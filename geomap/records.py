@@ -43,7 +43,7 @@ def mention_record(resolution: Resolution, explain: bool = False) -> dict:
     if explain:
         record["candidates"] = [
             {**candidate.place.to_dict(), "score": candidate.score,
-             "factors": dict(candidate.factors)}
+             "factors": {factor.label: factor.value for factor in candidate.factors}}
             for candidate in resolution.candidates[:EXPLAINED_CANDIDATES]]
     return record
 

@@ -194,7 +194,10 @@ def test_explain_shows_candidates_scores_and_the_reason():
     assert lines[0].startswith("Ivanivka  (chars 13-21")
     assert lines[1].startswith("  -> Ivanivka (settlement; Kherson Oblast)")
     assert "oblast context: Kherson Oblast" in lines[1]
-    assert lines[2].strip().startswith("1.") and "prior" in lines[2] and "+0.55" in lines[2]
+    assert lines[2].strip().startswith("1.") and "prior" in lines[2]
+    # Each factor by the name of the function in geomap/resolve/factors.py that gave it.
+    assert "oblast_context: oblast context: Kherson Oblast +0.55" in lines[2]
+    assert "written_name: main name as written +0.30" in lines[2]
     assert lines[4].strip().startswith("... ") and "more candidates" in lines[4]
     assert any(line.startswith("Kherson region [region]") for line in lines)
 

@@ -5,7 +5,7 @@ from geomap.gazetteer import normalize
 
 
 def best(places, name):
-    from geomap.resolve import prior
+    from geomap.resolve.priors import prior
     return max(places.lookup(name), key=prior)
 
 

@@ -1,7 +1,9 @@
 """Distance and direction phrases: "Ivankiv, 50 miles north of Kyiv".
 
 A phrase right after a mention says where that place lies relative to
-another one; resolution uses it to check same-name candidates.
+another one; resolution uses it to check same-name candidates. A phrase
+before a name can also describe a place the text does not name ("a village
+20 km north of Kherson"), which is placed by it, approximately.
 """
 
 from __future__ import annotations
@@ -78,12 +80,12 @@ def _direction(text: str | None) -> float | None:
 
 
 def relative_positions(mentions: list[Mention], options: list[list[Place]],
-                       best: Callable[[list[Place]], Place]) -> dict[int, list[RelativePosition]]:
-    """For each mention index, the distance phrases that place it.
+                       best: Callable[[list[Place]], Place]) -> dict[int, RelativePosition]:
+    """For each mention index, the distance phrase that places it.
 
     `best` picks the reference's most likely place from its candidates.
     """
-    found: dict[int, list[RelativePosition]] = {}
+    found: dict[int, RelativePosition] = {}
     for i, mention in enumerate(mentions):
         sentence_end = mention.sentence_start + len(mention.sentence)
         offset = mention.end - mention.sentence_start
@@ -100,9 +102,9 @@ def relative_positions(mentions: list[Mention], options: list[list[Place]],
                 km = float(match["number"].replace(",", ".")) * KM_PER_UNIT[match["unit"].lower()]
                 text = mention.sentence[offset + match.start("number"):
                                         reference.end - mention.sentence_start]
-                found.setdefault(i, []).append(RelativePosition(
+                found[i] = RelativePosition(
                     text=" ".join(text.split()), km=km, bearing=_direction(match["direction"]),
-                    reference_name=place.name, reference=(place.lat, place.lon)))
+                    reference_name=place.name, reference=(place.lat, place.lon))
                 break
     return found
 

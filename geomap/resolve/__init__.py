@@ -1,0 +1,118 @@
+"""Resolution: pick a gazetteer place for each mention, with a score and a reason.
+
+Candidates (resolve.candidates) are ranked by what a careful analyst weighs:
+a prior for the kind of feature, population and Ukraine first
+(resolve.prior), then the factors of resolve.factors, read against the
+document's context (resolve.context): the name as written, the words around
+it ("region", "river", "the"), the oblasts the document names or clearly
+implies, nearness to the places it is surely about, distance phrases ("50
+miles north of Kyiv", resolve.phrases), and where the war was at the
+document's date (resolve.war). `geomap explain` shows every factor. Names
+the gazetteer lacks go to an optional geocoder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from geomap.gazetteer import Gazetteer, Place, normalize
+from geomap.mentions import Mention
+from geomap.resolve.candidates import candidates_for
+from geomap.resolve.context import document_context
+from geomap.resolve.factors import Candidate, mention_context, rank
+from geomap.resolve.phrases import unnamed_places
+from geomap.resolve.priors import prior, prior_reason
+
+# How sure a position placed by a distance phrase alone is.
+APPROXIMATE_SCORE = 0.3
+
+
+class Geocoder(Protocol):
+    """What resolution asks of a fallback geocoder (geomap.geocode has one)."""
+
+    name: str
+
+    def geocode(self, query: str) -> Place | None: ...
+
+
+@dataclass(frozen=True)
+class Resolution:
+    mention: Mention
+    place: Place | None
+    score: float  # confidence in the pick, 0..1
+    reason: str
+    source: str  # "gazetteer", "geocoder", "approximate", or "" when unresolved
+    candidates: tuple[Candidate, ...] = ()
+
+
+def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
+                     geocoder: Geocoder | None = None, date: str = "") -> list[Resolution]:
+    """Resolve every mention of one document; unresolved ones keep place=None.
+
+    `date` (YYYY-MM-DD) is the document's; it says where the war was then.
+    """
+    # Articles name the same places again and again: look each name up once.
+    candidates: dict[tuple[str, str, str], tuple[list[Place], str]] = {}
+    for m in mentions:
+        written = (m.text, m.name, m.designator)
+        if written not in candidates:
+            candidates[written] = candidates_for(m, gazetteer)
+    looked_up = [candidates[(m.text, m.name, m.designator)] for m in mentions]
+    keys = [normalize(m.text) for m in mentions]
+    document = document_context(mentions, keys, [places for places, _note in looked_up], date)
+    resolutions = []
+    # A mention's pick depends on what it says and where it stands, not on
+    # which of a name's mentions it is: rank each such case once.
+    picks: dict[tuple, Resolution] = {}
+    for index, (mention, key, (places, note)) in enumerate(zip(mentions, keys, looked_up)):
+        if not places:
+            resolutions.append(_fallback(mention, geocoder))
+            continue
+        case = (mention.text, mention.name, mention.designator, mention.after_article,
+                document.positions.get(index))
+        if case not in picks:
+            ranked = rank(mention_context(mention, key, places, document, index))
+            top = ranked[0]
+            confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
+            reason = _reason(ranked) + (f"; {note}" if note else "")
+            picks[case] = Resolution(mention, top.place, round(confidence, 3), reason,
+                                     "gazetteer", tuple(ranked))
+        pick = picks[case]
+        resolutions.append(Resolution(mention, pick.place, pick.score, pick.reason, pick.source,
+                                      pick.candidates))
+    for mention, place in unnamed_places(mentions, [r.place for r in resolutions]):
+        resolutions.append(Resolution(mention, place, APPROXIMATE_SCORE,
+                                      f"unnamed; placed by '{mention.text}' (approximate)",
+                                      "approximate"))
+    return resolutions
+
+
+def _reason(ranked: list[Candidate]) -> str:
+    """The factors that put the pick ahead of the runner-up."""
+    top = ranked[0]
+    if len(ranked) == 1:
+        return "only candidate"
+    # Every factor of the pick that some candidate lacks helped it win.
+    others = [{f.label: f.value for f in other.factors} for other in ranked[1:]]
+    deciding = [f.label for f in top.factors
+                if any(factors.get(f.label, 0.0) < f.value for factors in others)]
+    runner = ranked[1]
+    if prior(top.place) > prior(runner.place) or not deciding:
+        deciding.append(prior_reason(top.place, runner.place))
+    return f"{'; '.join(deciding)} (among {len(ranked)})"
+
+
+def toponyms(resolutions: list[Resolution]) -> list[Resolution]:
+    """The resolutions of place names proper, without approximate unnamed places."""
+    return [r for r in resolutions if r.source != "approximate"]
+
+
+def _fallback(mention: Mention, geocoder: Geocoder | None) -> Resolution:
+    if geocoder is None:
+        return Resolution(mention, None, 0.0, "not in the gazetteer", "")
+    place = geocoder.geocode(mention.text)
+    if place is None:
+        return Resolution(mention, None, 0.0,
+                          f"not in the gazetteer; {geocoder.name} found nothing", "")
+    return Resolution(mention, place, 0.5, f"geocoder: {geocoder.name}", "geocoder")

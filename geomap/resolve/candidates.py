@@ -1,0 +1,100 @@
+"""Candidates: the gazetteer places a mention can mean, by its name and the
+words after it ("Kharkiv region" the oblast, "Pokrovsk district" the raion,
+"Dnipro river" the river, "Kramatorsk railway station" a facility, else its
+town), and by other transliterations of the name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from geomap.gazetteer import Gazetteer, Place
+from geomap.mentions import Mention
+
+# Facility designators -> the GeoNames feature codes they can mean.
+FACILITY_CODES = {
+    "plant": {"PS", "PSN", "PSH", "MFG", "MLSW"}, "station": {"RSTN", "RSTP"},
+    "airport": {"AIRP", "AIRB", "AIRF", "AIRH"}, "dam": {"DAM", "DAMQ"}, "bridge": {"BDG"},
+    "port": {"PRT"},
+}
+WATER_DESIGNATORS = {"river", "reservoir"}
+
+
+def _oblasts_of(gazetteer: Gazetteer, places: Iterable[Place]) -> list[Place]:
+    """The oblast entries that contain the given places."""
+    oblasts = {}
+    for place in places:
+        if place.country == "UA" and place.admin1:
+            for oblast in gazetteer.lookup(place.admin1):
+                if oblast.kind == "oblast":
+                    oblasts[oblast.id] = oblast
+    return sorted(oblasts.values(), key=lambda p: p.id)
+
+
+def _region_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[Place]:
+    direct = [p for p in gazetteer.lookup(surface) if p.kind == "oblast"]
+    if direct:
+        return direct
+    name_places = gazetteer.lookup(name)
+    named = [p for p in name_places if p.kind == "oblast"]
+    centres = [p for p in name_places if p.feature_code in ("PPLA", "PPLC")]
+    return named or _oblasts_of(gazetteer, centres or name_places)
+
+
+def _district_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[Place]:
+    for key in (surface, f"{name} raion", f"{name} district", name):
+        raions = [p for p in gazetteer.lookup(key) if p.kind == "raion"]
+        if raions:
+            return raions
+    return []
+
+
+def _facility_candidates(surface: str, name: str, designator: str,
+                         gazetteer: Gazetteer) -> list[Place]:
+    """'Kherson International Airport', 'the Zaporizhzhia plant': facilities named
+    after the place, of the kind the designator says."""
+    codes = FACILITY_CODES[designator]
+    exact = [p for p in gazetteer.lookup(surface) if p.kind == "facility"]
+    if exact:
+        return exact
+    return [p for p in gazetteer.lookup_prefix(name)
+            if p.kind == "facility" and p.feature_code in codes]
+
+
+def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place], str]:
+    """Gazetteer places a mention can mean, and a note when they stand in for
+    something the gazetteer lacks ("city of the facility")."""
+    surface, name, designator = mention.text, mention.name or mention.text, mention.designator
+    if designator == "region":
+        return _region_candidates(surface, name, gazetteer), ""
+    if designator == "district":
+        # "Kirovsky district of Donetsk": a city district the gazetteer lacks is
+        # left unresolved rather than matched to a namesake village.
+        return _district_candidates(surface, name, gazetteer), ""
+    elif designator in WATER_DESIGNATORS:
+        water = [p for p in gazetteer.lookup(surface) + gazetteer.lookup(name) if p.kind == "water"]
+        if water:
+            return sorted({p.id: p for p in water}.values(), key=lambda p: p.id), ""
+    elif designator in FACILITY_CODES:
+        facilities = _facility_candidates(surface, name, designator, gazetteer)
+        if facilities:
+            return facilities, ""
+        places = gazetteer.lookup(name)
+        towns = [p for p in places if p.kind == "settlement"]
+        if towns:
+            return towns, f"{designator} not in the gazetteer: its town"
+        return places, ""  # "Black Sea port": the sea
+    elif designator == "city":
+        towns = [p for p in gazetteer.lookup(name) if p.kind == "settlement"]
+        if towns:
+            return towns, ""
+    places = gazetteer.lookup(surface)
+    if not places and name != surface:
+        places = gazetteer.lookup(name)
+    # Russian-based spellings ("Stepanovka", "Seversk") also mean the Ukrainian
+    # places GeoNames spells the Ukrainian way; let ranking weigh them together.
+    variants = gazetteer.lookup_variants(name)
+    note = f"spelling variant of {variants[0].name}" if variants else ""
+    if not places:
+        return variants, note
+    known = {p.id for p in places}
+    return places + [p for p in variants if p.id not in known], ""
