@@ -15,15 +15,14 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from geomap.documents import Document
-from geomap.gazetteer import Place
-from geomap.geocode import open_cache_db
-from geomap.mentions import Mention
-from geomap.resolve import Resolution
+from geomap.records import compact_resolutions, resolutions_from_compact
+from geomap.resolve import Resolution, ResolvedDocument
+from geomap.storage import open_cache_db
 
 # The package's files that do not decide what an extraction is: the map and
 # the exports, the evaluation and the command line. Every other file, code or
@@ -71,77 +70,42 @@ class ExtractionCache:
             self.misses += 1
             return None
         self.hits += 1
-        return decoded(row[0], doc_id)
+        return resolutions_from_compact(row[0], doc_id)
 
     def put(self, key: str, resolutions: list[Resolution]) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?)",
-                            (key, encoded(resolutions)))
+                            (key, compact_resolutions(resolutions)))
 
 
-PLACE_FIELDS = tuple(f.name for f in fields(Place))
+@dataclass(frozen=True)
+class CacheLookup:
+    """A document, with its resolutions if the cache has them."""
 
-
-def encoded(resolutions: list[Resolution]) -> str:
-    """A document's resolutions as compact JSON: [sentences, mentions].
-
-    Each sentence is stored once, with its words' texts and lemmas in one
-    flat list, and each mention points to its sentence: a third of the size
-    of the full records and a quarter of the time to read back, which is
-    most of an incremental run's time.
-    """
-    sentences: dict[tuple, int] = {}
-    rows = []
-    for resolution in resolutions:
-        mention, place = resolution.mention, resolution.place
-        sentence = (mention.sentence_start, mention.sentence, mention.sentence_words)
-        index = sentences.setdefault(sentence, len(sentences))
-        rows.append([index, mention.text, mention.start, mention.end, mention.label, mention.name,
-                     mention.designator, mention.after_article,
-                     [getattr(place, name) for name in PLACE_FIELDS] if place else None,
-                     resolution.score, resolution.reason, resolution.source])
-    return json.dumps([[[start, text, [word for pair in words for word in pair]]
-                        for start, text, words in sentences], rows], ensure_ascii=False)
-
-
-def decoded(value: str, doc_id: str) -> list[Resolution]:
-    sentence_rows, rows = json.loads(value)
-    sentences = []
-    for start, text, flat in sentence_rows:
-        words = iter(flat)
-        sentences.append((start, text, tuple(zip(words, words))))
-    resolutions = []
-    for (index, text, start, end, label, name, designator, after_article, place, score, reason,
-         source) in rows:
-        sentence_start, sentence, words = sentences[index]
-        mention = Mention(doc_id, text, start, end, sentence, sentence_start, label, name,
-                          designator, after_article, words)
-        resolutions.append(Resolution(mention, Place(*place) if place else None, score, reason,
-                                      source))
-    return resolutions
+    document: Document
+    resolutions: list[Resolution] | None  # None: not in the cache
 
 
 def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,
-               process: Callable[[Iterable[tuple[Document, list[Resolution] | None]]],
-                                 Iterator[tuple[Document, list[Resolution]]]],
-               ) -> Iterator[tuple[Document, list[Resolution]]]:
+               process: Callable[[Iterable[CacheLookup]], Iterator[ResolvedDocument]],
+               ) -> Iterator[ResolvedDocument]:
     """Documents with their resolutions, in input order. `process` gets each
-    document with its cached resolutions, or None when the cache lacks it,
-    and runs the pipeline on those only; their results are cached."""
+    document's cache lookup and runs the pipeline on those the cache lacks;
+    their results are cached."""
     if cache is None:
-        yield from process((document, None) for document in documents)
+        yield from process(CacheLookup(document, None) for document in documents)
         return
     new_keys: deque[str | None] = deque()  # in input order: the key of each new document
 
-    def looked_up() -> Iterator[tuple[Document, list[Resolution] | None]]:
+    def looked_up() -> Iterator[CacheLookup]:
         for document in documents:
             key = cache.key(document)
             known = cache.get(key, document.id)
             new_keys.append(key if known is None else None)
-            yield document, known
+            yield CacheLookup(document, known)
 
-    for document, resolutions in process(looked_up()):
+    for resolved in process(looked_up()):
         key = new_keys.popleft()
         if key is not None:
-            cache.put(key, resolutions)
-        yield document, resolutions
+            cache.put(key, resolved.resolutions)
+        yield resolved

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from geomap.errors import StrictStop
+
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".json", ".jsonl", ".csv"}
@@ -55,10 +57,6 @@ class InputError(Exception):
     """A problem with one input; the message says what, the caller says where."""
 
 
-class Stop(Exception):
-    """--strict: an input failed, so nothing is to be written."""
-
-
 @dataclass(frozen=True)
 class Document:
     """One article. `id` is the record's id, else the file path (plus line for
@@ -71,6 +69,16 @@ class Document:
     date: str = ""  # ISO YYYY-MM-DD when known
     url: str = ""
     path: str = ""  # the file the article came from
+
+
+@dataclass(frozen=True)
+class LineRange:
+    """A line-aligned part of a JSONL file: bytes start..end, the first of
+    them on line number first_line."""
+
+    start: int
+    end: int
+    first_line: int
 
 
 @dataclass
@@ -100,7 +108,8 @@ class InputLog:
         self.failed += 1
         self.say(f"error: {message}")
         if self.strict:
-            raise Stop(message)
+            raise StrictStop(f"--strict: stopping at the first failed input ({message}); "
+                             "nothing was written")
 
     def skip(self, message: str) -> None:
         self.skipped += 1
@@ -427,18 +436,16 @@ def read_documents(paths: Iterable[str], log: InputLog,
 
 
 def read_file(file: Path, options: ReadOptions, log: InputLog,
-              lines: tuple[int, int, int] | None = None) -> Iterator[Document]:
-    """The documents of one file; `lines` = (first byte, end byte, number of the
-    first line) reads only that line-aligned part of a JSONL file."""
-    if lines is None:
+              part: LineRange | None = None) -> Iterator[Document]:
+    """The documents of one file, or of the given part of a JSONL file."""
+    if part is None:
         return _read_one(file.read_bytes, str(file), kind_of(file), options, log)
-    start, end, first_line = lines
 
     def read() -> bytes:
         with open(file, "rb") as f:
-            f.seek(start)
-            return f.read(end - start)
-    return _read_one(read, str(file), "jsonl", options, log, first_line=first_line)
+            f.seek(part.start)
+            return f.read(part.end - part.start)
+    return _read_one(read, str(file), "jsonl", options, log, first_line=part.first_line)
 
 
 def _read_one(read: Callable[[], bytes], name: str, kind: str, options: ReadOptions,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from geomap.incidents import PlaceIncidents
+from geomap.records import place_summary
 
 
 @contextmanager
@@ -81,7 +82,7 @@ def geojson(groups: list[PlaceIncidents]) -> dict:
             "id": place.id,
             "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
             "properties": {
-                **place.to_dict(),
+                **place_summary(place),
                 "located_by": group.source,
                 "incident_count": len(group.incidents),
                 "incidents": [

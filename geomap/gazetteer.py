@@ -75,13 +75,6 @@ class Place:
     def kind(self) -> str:
         return kind_of(self.feature_class, self.feature_code)
 
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id, "name": self.name, "lat": self.lat, "lon": self.lon,
-            "kind": self.kind, "feature_code": self.feature_code,
-            "admin1": self.admin1, "country": self.country,
-        }
-
 
 # Russian-based and older spellings -> the Ukrainian-based forms GeoNames uses,
 # as (pattern, replacement) on normalised names. Each rule is tried on or off,

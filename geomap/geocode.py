@@ -15,10 +15,13 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
+from geomap.errors import UsageError
 from geomap.gazetteer import Place, normalize
+from geomap.records import place_from_record, place_record
+from geomap.storage import open_cache_db, user_cache_dir
 
 DEFAULT_SERVICE = "nominatim"
 DEFAULT_USER_AGENT = "geomap/0.1 (offline-first news geoparser)"
@@ -37,46 +40,32 @@ _ADDRESS_TYPES = {
 }
 
 
-class Geocoder(Protocol):
-    name: str
-
-    def geocode(self, query: str) -> Place | None: ...
-
-
 def offline_requested() -> bool:
     return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def user_cache_dir() -> Path:
-    """geomap's folder in the user cache dir ($XDG_CACHE_HOME, else ~/.cache)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "geomap"
+@dataclass(frozen=True)
+class GeocoderSettings:
+    """The geocoder a run may ask (the commands' geocoder options)."""
+
+    enabled: bool = False  # --geocode
+    service: str = DEFAULT_SERVICE
+    domain: str | None = None
+    scheme: str | None = None
+    user_agent: str = DEFAULT_USER_AGENT
+    offline: bool = False  # overrides everything else, as GEOMAP_OFFLINE=1 does
 
 
-def open_cache_db(path: Path, table: str, columns: str,
-                  warn: Callable[[str], None]) -> sqlite3.Connection:
-    """An SQLite cache in WAL mode (concurrent runs read while one writes, and
-    it survives crashes); a corrupt file is moved aside with a warning."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-
-    def connect() -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
-            db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
-
+def geocoder_for(settings: GeocoderSettings,
+                 warn: Callable[[str], None]) -> GeopyGeocoder | None:
+    """The geocoder the settings ask for, or None: not asked for, or offline."""
+    if settings.offline or offline_requested() or not settings.enabled:
+        return None
     try:
-        return connect()
-    except sqlite3.DatabaseError as exc:
-        aside = path.with_name(path.name + f".corrupt-{os.getpid()}")
-        os.replace(path, aside)
-        warn(f"cache {path} was unreadable ({exc}); moved aside to {aside} and started afresh")
-        return connect()
+        return GeopyGeocoder(settings.service, domain=settings.domain, scheme=settings.scheme,
+                             user_agent=settings.user_agent, warn=warn)
+    except Exception as exc:  # geopy raises different errors for unknown services
+        raise UsageError(str(exc), option="--geocoder") from exc
 
 
 def place_from_location(service: str, location) -> Place:
@@ -133,7 +122,7 @@ class GeopyGeocoder:
         row = self._cache().execute("SELECT place FROM answers WHERE service=? AND query=?",
                                     (self.name, key)).fetchone()
         if row is not None:
-            return Place(**json.loads(row[0])) if row[0] else None
+            return place_from_record(json.loads(row[0])) if row[0] else None
         if key in self._failed or self._failures_in_a_row >= GIVE_UP_AFTER:
             return None
         try:
@@ -149,7 +138,7 @@ class GeopyGeocoder:
             return None
         self._failures_in_a_row = 0
         place = place_from_location(self.name, location) if location else None
-        stored = json.dumps(place.__dict__, sort_keys=True) if place else ""
+        stored = json.dumps(place_record(place), sort_keys=True) if place else ""
         with self._cache() as db:
             db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)", (self.name, key, stored))
         return place

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from geomap.documents import Document
 from geomap.gazetteer import Place
-from geomap.resolve import Resolution
+from geomap.resolve import ResolvedDocument
 
 SAFE_URL_SCHEMES = ("http://", "https://")
 
@@ -220,7 +220,7 @@ def incident_date(sentence: str, words: tuple[tuple[str, str], ...], doc_date: s
     return doc_date, "document"
 
 
-def collect_incidents(resolved: Iterable[tuple[Document, list[Resolution]]]) -> list[PlaceIncidents]:
+def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceIncidents]:
     """Typed, dated incidents grouped by place; one report per place and sentence,
     one incident per place, type and date across articles."""
     by_place: dict[object, PlaceIncidents] = {}
@@ -228,8 +228,9 @@ def collect_incidents(resolved: Iterable[tuple[Document, list[Resolution]]]) -> 
     by_incident: dict[tuple, Incident] = {}
     # A sentence naming several places is read once: (types, date, its source, counts).
     sentences: dict[tuple[str, int], tuple] = {}
-    for document, resolutions in resolved:
-        for resolution in resolutions:
+    for item in resolved:
+        document = item.document
+        for resolution in item.resolutions:
             place = resolution.place
             if place is None or not is_pinned(place):
                 continue
@@ -275,7 +276,7 @@ def collect_incidents(resolved: Iterable[tuple[Document, list[Resolution]]]) -> 
 
 def _add_name(group: PlaceIncidents, report: Report, name: str, by_report: dict,
               key: tuple) -> None:
-    updated = Report(**{**report.__dict__, "names": report.names + (name,)})
+    updated = replace(report, names=report.names + (name,))
     for incident in group.incidents:
         incident.reports = [updated if r is report else r for r in incident.reports]
     by_report[key] = updated

@@ -30,6 +30,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geomap.incidents import INCIDENT_TYPES, OTHER, SAFE_URL_SCHEMES, PlaceIncidents
+from geomap.records import place_summary
 
 UKRAINE_CENTER = (48.6, 31.2)
 # Very large results: the page carries each place's newest incidents only.
@@ -153,9 +154,9 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
             incidents.append({"types": list(incident.types), "date": incident.date,
                               "date_source": incident.date_source, "counts": incident.counts,
                               "reports": reports})
-        places.append({"id": place.id, "name": place.name, "kind": place.kind,
-                       "admin1": place.admin1, "country": place.country,
-                       "lat": place.lat, "lon": place.lon, "located_by": group.source,
+        shown_place = {name: value for name, value in place_summary(place).items()
+                       if name != "feature_code"}  # the popup says the kind instead
+        places.append({**shown_place, "located_by": group.source,
                        "style": style_of(group), "type": dominant_type(group),
                        "incidents": incidents,
                        "more": len(group.incidents) - len(shown)})

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from geomap.documents import InputLog, ReadOptions, Stop, estimated_count, read_documents
+from geomap.documents import InputLog, ReadOptions, estimated_count, read_documents
+from geomap.errors import StrictStop
 
 from conftest import SEEDS
 
@@ -228,7 +229,7 @@ def test_limits_on_size_and_count(tmp_path):
 def test_strict_stops_at_the_first_failure(tmp_path):
     (tmp_path / "a.txt").write_text("")
     (tmp_path / "b.txt").write_text("Kyiv.")
-    with pytest.raises(Stop):
+    with pytest.raises(StrictStop):
         read([tmp_path], strict=True)
 
 

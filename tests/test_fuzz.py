@@ -36,7 +36,8 @@ def run_pipeline(docs, places, nlp):
             assert document.text[mention.start:mention.end] == mention.text
             start = mention.sentence_start
             assert document.text[start:start + len(mention.sentence)] == mention.sentence
-        resolved.append((document, resolve.resolve_document(found, places, date=document.date)))
+        resolved.append(resolve.ResolvedDocument(
+            document, resolve.resolve_document(found, places, date=document.date)))
     groups = collect_incidents(resolved)
     html = render_map(groups, len(resolved))
     HTMLParser().feed(html)

@@ -1,7 +1,10 @@
 """The geopy fallback against a Nominatim-like server on 127.0.0.1, started here."""
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -185,3 +188,26 @@ def test_connection_refused_leaves_the_name_unresolved(tmp_path):
                           max_retries=1, cache_path=tmp_path / "c.sqlite", warn=warnings.append)
     assert coder.geocode("Zorgograd") is None
     assert "not looked up" in warnings[0]
+
+
+def test_no_network_is_one_line_per_failed_name_then_the_summary(tmp_path):
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = tmp_path / "a.txt"
+    source.write_text("Missiles struck the city of Zorgograd, officials said in Lviv.")
+    # The command itself: in-process, pytest's log capture would hide what it prints.
+    result = subprocess.run(
+        [sys.executable, "-m", "geomap", "build", str(source), "-o", str(tmp_path / "map.html"),
+         "--geocode", "--geocoder-domain", f"127.0.0.1:{port}", "--geocoder-scheme", "http",
+         "--no-cache", "--jobs", "1"],
+        capture_output=True, text=True, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    # geopy's retries used to print their tracebacks here: some 140 lines for one name.
+    assert result.stderr.splitlines() == [
+        "geomap: warning: geocoder nominatim: 'Zorgograd' not looked up "
+        "(GeocoderServiceError: [Errno 111] Connection refused)",
+        f"geomap: 1 documents, 1 places, 1 incidents -> {tmp_path / 'map.html'}, "
+        f"{tmp_path / 'map.geojson'}, {tmp_path / 'map.csv'}",
+        "geomap: unresolved place names: Zorgograd (1)",
+        "geomap: inputs: 1 processed, 0 skipped, 0 failed"]

@@ -8,7 +8,7 @@ from geomap.incidents import (collect_incidents, incident_counts, incident_date,
 from geomap.mentions import Mention, mentions_in
 from geomap.mentions.lemmas import SentenceWords
 from geomap.mentions.tokens import tokens_of
-from geomap.resolve import Resolution
+from geomap.resolve import Resolution, ResolvedDocument
 
 KYIV = Place(703448, "Kyiv", 50.45466, 30.5238, "P", "PPLC", "UA", "Kyiv City", 2952301)
 UKRAINE = Place(690791, "Ukraine", 50.45466, 30.5238, "A", "PCLI", "UA", "", 40000000)
@@ -83,13 +83,15 @@ def test_incidents_grouped_by_place_newest_first_once_per_sentence(words):
                    url="https://example.org/new")
     undated = Document("undated", "Kyiv again.", path="undated.txt")
     resolved = [
-        (old, [resolution(old, "Kyiv", 0, "Kyiv was shelled.", 0, KYIV, words("Kyiv was shelled.")),
+        ResolvedDocument(old, [
+            resolution(old, "Kyiv", 0, "Kyiv was shelled.", 0, KYIV, words("Kyiv was shelled.")),
                resolution(old, "Kyiv", 18, "Kyiv and Kiev burned.", 18, KYIV,
                           words("Kyiv and Kiev burned.")),
                resolution(old, "Kiev", 27, "Kyiv and Kiev burned.", 18, KYIV,
                           words("Kyiv and Kiev burned."))]),
-        (new, [resolution(new, "Kyiv", 10, "Sirens in Kyiv.", 0, KYIV, words("Sirens in Kyiv."))]),
-        (undated, [resolution(undated, "Kyiv", 0, "Kyiv again.", 0, KYIV)]),
+        ResolvedDocument(new, [resolution(new, "Kyiv", 10, "Sirens in Kyiv.", 0, KYIV,
+                                          words("Sirens in Kyiv."))]),
+        ResolvedDocument(undated, [resolution(undated, "Kyiv", 0, "Kyiv again.", 0, KYIV)]),
     ]
     (group,) = collect_incidents(resolved)
     assert group.place == KYIV
@@ -113,8 +115,9 @@ def test_the_same_incident_from_several_articles_is_shown_once_with_all_sources(
     for source, sentence in sentences.items():
         document = Document(source, sentence, source=source.upper(), date="2022-03-17")
         start = sentence.index("Kyiv")
-        resolved.append((document, [resolution(document, "Kyiv", start, sentence, 0, KYIV,
-                                               words(sentence))]))
+        resolved.append(ResolvedDocument(document, [resolution(document, "Kyiv", start,
+                                                               sentence, 0, KYIV,
+                                                               words(sentence))]))
     (group,) = collect_incidents(resolved)
     assert [(i.date, [r.source for r in i.reports]) for i in group.incidents] == [
         ("2022-03-17", ["LATER"]), ("2022-03-15", ["AP", "BBC"])]
@@ -123,8 +126,8 @@ def test_the_same_incident_from_several_articles_is_shown_once_with_all_sources(
 
 def test_countries_and_unresolved_mentions_get_no_marker():
     doc = Document("d", "Ukraine and Zorgograd.")
-    resolved = [(doc, [resolution(doc, "Ukraine", 0, doc.text, 0, UKRAINE),
-                       resolution(doc, "Zorgograd", 12, doc.text, 0, None)])]
+    resolved = [ResolvedDocument(doc, [resolution(doc, "Ukraine", 0, doc.text, 0, UKRAINE),
+                                       resolution(doc, "Zorgograd", 12, doc.text, 0, None)])]
     assert collect_incidents(resolved) == []
 
 
@@ -148,7 +151,7 @@ def test_an_unnamed_place_takes_what_happened_in_its_sentence(places, nlp):
     resolutions = resolve.resolve_document(found, places, date=document.date)
     (unnamed,) = [r for r in resolutions if r.source == "approximate"]
     assert incident_types(unnamed.mention.sentence_words) == ("attack",)
-    (town,) = [g for g in collect_incidents([(document, resolutions)]) if g.source == "approximate"]
+    (town,) = [g for g in collect_incidents([ResolvedDocument(document, resolutions)]) if g.source == "approximate"]
     assert town.place.name == "town south of Mariupol"
     (incident,) = town.incidents
     assert (incident.type, incident.date, incident.date_source) == ("attack", "2022-03-16", "relative")

@@ -5,7 +5,7 @@ from geomap.gazetteer import Place
 from geomap.incidents import collect_incidents
 from geomap.mentions import Mention
 from geomap.render import encode_data, map_data, read_map_data, render_map
-from geomap.resolve import Resolution
+from geomap.resolve import Resolution, ResolvedDocument
 
 LVIV = Place(702550, "Lviv", 49.83826, 24.02324, "P", "PPLA", "UA", "Lviv Oblast", 717273)
 BLACK_SEA = Place(630673, "Black Sea", 43.4131, 34.29708, "H", "SEA", "", "", 0)
@@ -21,7 +21,8 @@ def groups_for(title, sentence, url="", place=LVIV, source="gazetteer"):
     words = tuple((w.lower(), w.lower().strip(".")) for w in sentence.split())
     mention = Mention("d1", place.name, start, start + len(place.name), sentence, 0, "GPE",
                       sentence_words=words)
-    return collect_incidents([(doc, [Resolution(mention, place, 1.0, "only candidate", source)])])
+    return collect_incidents([ResolvedDocument(doc, [Resolution(mention, place, 1.0,
+                                                                "only candidate", source)])])
 
 
 def embedded_data(html):

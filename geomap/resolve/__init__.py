@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from geomap.documents import Document
 from geomap.gazetteer import Gazetteer, Place, normalize
 from geomap.mentions import Mention
 from geomap.resolve.candidates import candidates_for
@@ -44,6 +45,15 @@ class Resolution:
     reason: str
     source: str  # "gazetteer", "geocoder", "approximate", or "" when unresolved
     candidates: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolvedDocument:
+    """A document with its mentions' resolutions, in text order: what
+    resolution hands on to incidents and the outputs."""
+
+    document: Document
+    resolutions: list[Resolution]
 
 
 def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
