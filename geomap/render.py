@@ -16,12 +16,9 @@ import base64
 import gzip
 import hashlib
 import importlib
-import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -174,10 +171,15 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
 
 
 class OfflineMap(folium.Map):
-    """A folium Map whose Leaflet comes inlined instead of from CDNs."""
+    """A folium Map whose Leaflet comes inlined instead of from CDNs, with a
+    fixed name: Folium names a map's variable and element after a random id,
+    which would make every page differ."""
 
     default_js: list = []
     default_css: list = []
+
+    def get_name(self) -> str:
+        return "map_000000"  # the name maps have had since their ids were numbered
 
 
 class Html(Element):
@@ -231,21 +233,8 @@ geomap.render({{ this._parent.get_name() }}, document.getElementById("geomap-dat
         figure.script.add_child(Html(module.script(self, kwargs)), name=self.get_name())
 
 
-@contextmanager
-def deterministic_ids() -> Iterator[None]:
-    """Number Folium elements in creation order instead of giving them random ids."""
-    counter = itertools.count()
-    original = Element.__dict__["_generate_id"]
-    Element._generate_id = classmethod(lambda cls: f"{next(counter):06d}")
-    try:
-        yield
-    finally:
-        Element._generate_id = original
-
-
 def render_map(groups: list[PlaceIncidents], documents: int) -> str:
     """The whole map page as HTML; the same input gives the same bytes."""
-    with deterministic_ids():
-        fmap = OfflineMap(location=UKRAINE_CENTER, zoom_start=6, tiles=None, control_scale=True)
-        IncidentLayer(map_data(groups, documents)).add_to(fmap)
-        return fmap.get_root().render()
+    fmap = OfflineMap(location=UKRAINE_CENTER, zoom_start=6, tiles=None, control_scale=True)
+    IncidentLayer(map_data(groups, documents)).add_to(fmap)
+    return fmap.get_root().render()
