@@ -1,7 +1,12 @@
 /* geomap: draws the basemap, the places and their incidents from the page's
  * JSON data, with filters by type, source and date. All article text is
  * inserted with textContent, never as HTML, and links are made only for
- * http(s) URLs. */
+ * http(s) URLs.
+ *
+ * render() unpacks the data and calls createMap, which puts together:
+ * drawBasemap (the offline basemap and the tile switcher), the place layers
+ * (markerFor, areaFor, each with popupFor), filterPanel (legend and
+ * filters, which call redraw) and summaryControl. */
 var geomap = (function () {
   "use strict";
 
@@ -71,136 +76,114 @@ var geomap = (function () {
     return a;
   }
 
-  function createMap(map, data) {
-    var state = {types: {}, sources: {}, from: data.summary.first, to: data.summary.last};
-    data.type_order.forEach(function (t) { state.types[t] = true; });
-    data.sources.forEach(function (s) { state.sources[s] = true; });
+  /* What the filters let through: every type and source, and the whole date range. */
+  function initialFilters(data) {
+    var filters = {types: {}, sources: {}, from: data.summary.first, to: data.summary.last};
+    data.type_order.forEach(function (t) { filters.types[t] = true; });
+    data.sources.forEach(function (s) { filters.sources[s] = true; });
+    return filters;
+  }
 
-    function sourceOf(report) { return data.documents[report.doc].source || "unknown source"; }
+  function sourceOf(data, report) {
+    return data.documents[report.doc].source || "unknown source";
+  }
 
-    function visibleIncidents(place) {
-      return place.incidents.filter(function (incident) {
-        if (!state.types[incident.types[0]]) return false;  // its layer: the main type
-        if (!incident.reports.some(function (r) { return state.sources[sourceOf(r)]; })) return false;
-        if (incident.date && state.from && incident.date < state.from) return false;
-        if (incident.date && state.to && incident.date > state.to) return false;
-        return true;
-      });
-    }
-
-    function popup(place) {
-      var box = el("div", "geomap-popup");
-      box.appendChild(el("div", "geomap-place", place.name));
-      var where = [place.kind, place.admin1, place.country].filter(Boolean).join(", ");
-      if (place.located_by === "geocoder") where += " · located by the fallback geocoder";
-      if (place.located_by === "approximate") where += " · not named in the text; approximate position";
-      box.appendChild(el("div", "geomap-where", where));
-      var list = el("ol", "geomap-incidents");
-      visibleIncidents(place).forEach(function (incident) {
-        var item = el("li", "geomap-incident");
-        var head = el("div", "geomap-head");
-        incident.types.forEach(function (t) {
-          var badge = el("span", "geomap-type", data.types[t].label);
-          badge.style.background = data.types[t].colour;
-          head.appendChild(badge);
-        });
-        head.appendChild(el("span", "geomap-date", incident.date ?
-          incident.date + (incident.date_source === "document" ? "" : " (" + incident.date_source + ")") :
-          "undated"));
-        Object.keys(incident.counts).sort().forEach(function (what) {
-          head.appendChild(el("span", "geomap-count", incident.counts[what] + " " + what));
-        });
-        item.appendChild(head);
-        incident.reports.forEach(function (report) {
-          var doc = data.documents[report.doc];
-          var quote = el("div", "geomap-report");
-          quote.appendChild(highlighted(report.sentence, report.names));
-          var meta = el("div", "geomap-meta");
-          meta.appendChild(el("span", "geomap-source", doc.source || "unknown source"));
-          meta.appendChild(document.createTextNode(" · " + (doc.date || "undated")));
-          meta.appendChild(el("div", "geomap-title", doc.title));
-          meta.appendChild(linkTo(doc));
-          quote.appendChild(meta);
-          item.appendChild(quote);
-        });
-        list.appendChild(item);
-      });
-      box.appendChild(list);
-      if (place.more) {
-        box.appendChild(el("div", "geomap-more", "… and " + place.more +
-          " older incidents: see the GeoJSON for every one."));
+  function visibleIncidents(place, data, filters) {
+    return place.incidents.filter(function (incident) {
+      if (!filters.types[incident.types[0]]) return false;  // its layer: the main type
+      if (!incident.reports.some(function (r) { return filters.sources[sourceOf(data, r)]; })) {
+        return false;
       }
-      return box;
+      if (incident.date && filters.from && incident.date < filters.from) return false;
+      if (incident.date && filters.to && incident.date > filters.to) return false;
+      return true;
+    });
+  }
+
+  /* One report: the sentence, then its article's source, date, title and link. */
+  function reportQuote(report, data) {
+    var doc = data.documents[report.doc];
+    var quote = el("div", "geomap-report");
+    quote.appendChild(highlighted(report.sentence, report.names));
+    var meta = el("div", "geomap-meta");
+    meta.appendChild(el("span", "geomap-source", doc.source || "unknown source"));
+    meta.appendChild(document.createTextNode(" · " + (doc.date || "undated")));
+    meta.appendChild(el("div", "geomap-title", doc.title));
+    meta.appendChild(linkTo(doc));
+    quote.appendChild(meta);
+    return quote;
+  }
+
+  /* One incident: its types, date and counts, then every report of it. */
+  function incidentItem(incident, data) {
+    var item = el("li", "geomap-incident");
+    var head = el("div", "geomap-head");
+    incident.types.forEach(function (t) {
+      var badge = el("span", "geomap-type", data.types[t].label);
+      badge.style.background = data.types[t].colour;
+      head.appendChild(badge);
+    });
+    head.appendChild(el("span", "geomap-date", incident.date ?
+      incident.date + (incident.date_source === "document" ? "" : " (" + incident.date_source + ")") :
+      "undated"));
+    Object.keys(incident.counts).sort().forEach(function (what) {
+      head.appendChild(el("span", "geomap-count", incident.counts[what] + " " + what));
+    });
+    item.appendChild(head);
+    incident.reports.forEach(function (report) { item.appendChild(reportQuote(report, data)); });
+    return item;
+  }
+
+  /* A place's popup: its name, kind and oblast, then the incidents the filters let through. */
+  function popupFor(place, data, filters) {
+    var box = el("div", "geomap-popup");
+    box.appendChild(el("div", "geomap-place", place.name));
+    var where = [place.kind, place.admin1, place.country].filter(Boolean).join(", ");
+    if (place.located_by === "geocoder") where += " · located by the fallback geocoder";
+    if (place.located_by === "approximate") where += " · not named in the text; approximate position";
+    box.appendChild(el("div", "geomap-where", where));
+    var list = el("ol", "geomap-incidents");
+    visibleIncidents(place, data, filters).forEach(function (incident) {
+      list.appendChild(incidentItem(incident, data));
+    });
+    box.appendChild(list);
+    if (place.more) {
+      box.appendChild(el("div", "geomap-more", "… and " + place.more +
+        " older incidents: see the GeoJSON for every one."));
     }
+    return box;
+  }
 
-    var points = data.places.filter(function (p) { return p.style !== "area"; });
-    var pointLayer = points.length > CLUSTER_ABOVE ?
-      L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50}) : L.layerGroup();
-    var areaLayer = L.layerGroup();
-    // Large results: a heatmap of incidents by place, under the markers.
-    var heatLayer = data.summary.aggregated ?
-      L.heatLayer([], {radius: 25, blur: 20, minOpacity: 0.35, maxZoom: 10}) : null;
-    var oblastShapes = {};
-    data.basemap.oblasts.features.forEach(function (f) { oblastShapes[f.properties.name] = f; });
+  /* A place standing for an area: an oblast as its outline, others as a circle. */
+  function areaFor(place, colour, oblastShapes) {
+    var options = {color: colour, weight: 2, dashArray: "5 4", fillColor: colour,
+                   fillOpacity: 0.15, className: "geomap-area"};
+    var shape = place.kind === "oblast" && oblastShapes[place.name];
+    if (shape) return L.geoJSON(shape, {style: function () { return options; }});
+    return L.circle([place.lat, place.lon],
+                    L.extend({radius: AREA_RADIUS_M[place.kind] || 30000}, options));
+  }
 
-    function areaFor(place, colour) {
-      var options = {color: colour, weight: 2, dashArray: "5 4", fillColor: colour,
-                     fillOpacity: 0.15, className: "geomap-area"};
-      var shape = place.kind === "oblast" && oblastShapes[place.name];
-      if (shape) return L.geoJSON(shape, {style: function () { return options; }});
-      return L.circle([place.lat, place.lon],
-                      L.extend({radius: AREA_RADIUS_M[place.kind] || 30000}, options));
-    }
+  /* A place's marker: its dominant type's symbol, sized by its incidents. */
+  function markerFor(place, type, incidents) {
+    var size = Math.round(18 + Math.min(incidents, 30) * 0.8);
+    return L.marker([place.lat, place.lon], {
+      icon: L.divIcon({html: symbolSvg(type, size, place.style), iconSize: [size, size],
+                       className: "geomap-marker geomap-" + place.style}),
+      keyboard: true, title: place.name
+    });
+  }
 
-    function redraw() {
-      pointLayer.clearLayers();
-      areaLayer.clearLayers();
-      var shownPlaces = 0, shownIncidents = 0, heat = [];
-      data.places.forEach(function (place) {
-        var visible = visibleIncidents(place);
-        if (!visible.length) return;
-        shownPlaces += 1;
-        // The older incidents a place does not carry count in the same
-        // proportion as the filters let its carried ones through.
-        var weight = visible.length +
-          Math.round((place.more || 0) * visible.length / place.incidents.length);
-        shownIncidents += weight;
-        if (place.style !== "area") heat.push([place.lat, place.lon, weight]);
-        var type = data.types[place.type];
-        var layer;
-        if (place.style === "area") {
-          layer = areaFor(place, type.colour);
-          layer.addTo(areaLayer);
-        } else {
-          var size = Math.round(18 + Math.min(visible.length, 30) * 0.8);
-          layer = L.marker([place.lat, place.lon], {
-            icon: L.divIcon({html: symbolSvg(type, size, place.style), iconSize: [size, size],
-                             className: "geomap-marker geomap-" + place.style}),
-            keyboard: true, title: place.name
-          });
-          pointLayer.addLayer(layer);
-        }
-        layer.bindTooltip(el("span", null, place.name + " (" + visible.length + ")"));
-        layer.bindPopup(function () { return popup(place); }, {maxWidth: 440, minWidth: 280});
-      });
-      if (heatLayer) heatLayer.setLatLngs(heat);
-      summaryText.textContent = data.summary.documents + " documents · " + shownPlaces +
-        " places · " + shownIncidents + " incidents" +
-        (data.summary.first ? " · " + data.summary.first + " – " + data.summary.last : "") +
-        (data.summary.aggregated ? " · large result: each place shows its " +
-          data.summary.aggregated + " newest incidents here, all of them in the GeoJSON;" +
-          " the heatmap counts them all" : "");
-    }
-
-    /* Basemap, always drawn: neighbours, Ukraine, oblasts and their names. */
+  /* Basemap, always drawn: neighbours, Ukraine, oblasts and their names. */
+  function drawBasemap(map, basemap) {
     map.createPane("geomap-basemap").style.zIndex = 250;
-    L.geoJSON(data.basemap.countries, {pane: "geomap-basemap", interactive: false,
+    L.geoJSON(basemap.countries, {pane: "geomap-basemap", interactive: false,
       style: {color: "#b3b3b3", weight: 1, fillColor: "#ececec", fillOpacity: 1}}).addTo(map);
-    L.geoJSON(data.basemap.ukraine, {pane: "geomap-basemap", interactive: false,
+    L.geoJSON(basemap.ukraine, {pane: "geomap-basemap", interactive: false,
       style: {color: "#4d4d4d", weight: 2, fillColor: "#fbfaf6", fillOpacity: 1}}).addTo(map);
-    L.geoJSON(data.basemap.oblasts, {pane: "geomap-basemap", interactive: false,
+    L.geoJSON(basemap.oblasts, {pane: "geomap-basemap", interactive: false,
       style: {color: "#9c9c9c", weight: 0.8, fill: false}}).addTo(map);
-    var labels = L.layerGroup(data.basemap.oblasts.features.map(function (f) {
+    var labels = L.layerGroup(basemap.oblasts.features.map(function (f) {
       return L.marker(f.properties.label, {interactive: false, keyboard: false,
         icon: L.divIcon({className: "geomap-label", html: "", iconSize: null})})
         .on("add", function () { this.getElement().textContent = f.properties.name; });
@@ -210,20 +193,22 @@ var geomap = (function () {
     }
     map.on("zoomend", showLabels);
     showLabels();
+  }
 
+  /* The layer switcher: the offline basemap or OpenStreetMap tiles, and the heatmap if any. */
+  function addLayerSwitcher(map, heatLayer, attribution) {
     var tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
       {maxZoom: 19, attribution: "tiles © OpenStreetMap contributors", opacity: 0.85});
     L.control.layers({"Offline basemap": L.layerGroup().addTo(map),
                       "OpenStreetMap tiles (online)": tiles},
                      heatLayer ? {"Heatmap of incidents": heatLayer} : null,
                      {position: "topleft", collapsed: true}).addTo(map);
-    map.attributionControl.addAttribution(data.attribution);
+    map.attributionControl.addAttribution(attribution);
+  }
 
-    if (heatLayer) heatLayer.addTo(map);
-    areaLayer.addTo(map);
-    pointLayer.addTo(map);
-
-    /* The filter panel doubles as the legend. */
+  /* The panel at the top right, legend and filter in one: a checkbox per
+   * incident type and source, the date range, and the place styles. */
+  function filterPanel(data, filters, redraw) {
     var panel = L.control({position: "topright"});
     panel.onAdd = function () {
       var box = el("div", "geomap-panel leaflet-control");
@@ -237,7 +222,7 @@ var geomap = (function () {
         checkbox.type = "checkbox"; checkbox.checked = true;
         checkbox.name = group === "types" ? "type" : "source"; checkbox.value = value;
         checkbox.addEventListener("change", function () {
-          state[group][value] = checkbox.checked;
+          filters[group][value] = checkbox.checked;
           redraw();
         });
         row.appendChild(checkbox);
@@ -257,9 +242,9 @@ var geomap = (function () {
         ["from", "to"].forEach(function (end) {
           var row = el("label", "geomap-row", end + " ");
           var input = el("input");
-          input.type = "date"; input.name = end; input.value = state[end];
+          input.type = "date"; input.name = end; input.value = filters[end];
           input.min = data.summary.first; input.max = data.summary.last;
-          input.addEventListener("change", function () { state[end] = input.value; redraw(); });
+          input.addEventListener("change", function () { filters[end] = input.value; redraw(); });
           row.appendChild(input);
           box.appendChild(row);
         });
@@ -274,18 +259,81 @@ var geomap = (function () {
       });
       return box;
     };
-    panel.addTo(map);
+    return panel;
+  }
 
-    var summaryText = el("span");
+  /* The summary at the bottom left, showing `text`. */
+  function summaryControl(text) {
     var summary = L.control({position: "bottomleft"});
     summary.onAdd = function () {
       var box = el("div", "geomap-summary leaflet-control");
       box.id = "geomap-summary";
       box.appendChild(el("b", null, "geomap: "));
-      box.appendChild(summaryText);
+      box.appendChild(text);
       return box;
     };
-    summary.addTo(map);
+    return summary;
+  }
+
+  function summaryLine(summary, places, incidents) {
+    return summary.documents + " documents · " + places + " places · " + incidents +
+      " incidents" + (summary.first ? " · " + summary.first + " – " + summary.last : "") +
+      (summary.aggregated ? " · large result: each place shows its " + summary.aggregated +
+        " newest incidents here, all of them in the GeoJSON; the heatmap counts them all" : "");
+  }
+
+  function createMap(map, data) {
+    var filters = initialFilters(data);
+    var points = data.places.filter(function (p) { return p.style !== "area"; });
+    var pointLayer = points.length > CLUSTER_ABOVE ?
+      L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50}) : L.layerGroup();
+    var areaLayer = L.layerGroup();
+    // Large results: a heatmap of incidents by place, under the markers.
+    var heatLayer = data.summary.aggregated ?
+      L.heatLayer([], {radius: 25, blur: 20, minOpacity: 0.35, maxZoom: 10}) : null;
+    var oblastShapes = {};
+    data.basemap.oblasts.features.forEach(function (f) { oblastShapes[f.properties.name] = f; });
+    var summaryText = el("span");
+
+    /* Every place with an incident the filters let through, and the summary. */
+    function redraw() {
+      pointLayer.clearLayers();
+      areaLayer.clearLayers();
+      var shownPlaces = 0, shownIncidents = 0, heat = [];
+      data.places.forEach(function (place) {
+        var visible = visibleIncidents(place, data, filters);
+        if (!visible.length) return;
+        shownPlaces += 1;
+        // The older incidents a place does not carry count in the same
+        // proportion as the filters let its carried ones through.
+        var weight = visible.length +
+          Math.round((place.more || 0) * visible.length / place.incidents.length);
+        shownIncidents += weight;
+        if (place.style !== "area") heat.push([place.lat, place.lon, weight]);
+        var type = data.types[place.type];
+        var layer;
+        if (place.style === "area") {
+          layer = areaFor(place, type.colour, oblastShapes);
+          layer.addTo(areaLayer);
+        } else {
+          layer = markerFor(place, type, visible.length);
+          pointLayer.addLayer(layer);
+        }
+        layer.bindTooltip(el("span", null, place.name + " (" + visible.length + ")"));
+        layer.bindPopup(function () { return popupFor(place, data, filters); },
+                        {maxWidth: 440, minWidth: 280});
+      });
+      if (heatLayer) heatLayer.setLatLngs(heat);
+      summaryText.textContent = summaryLine(data.summary, shownPlaces, shownIncidents);
+    }
+
+    drawBasemap(map, data.basemap);
+    addLayerSwitcher(map, heatLayer, data.attribution);
+    if (heatLayer) heatLayer.addTo(map);
+    areaLayer.addTo(map);
+    pointLayer.addTo(map);
+    filterPanel(data, filters, redraw).addTo(map);
+    summaryControl(summaryText).addTo(map);
     redraw();
   }
 
