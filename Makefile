@@ -1,11 +1,12 @@
 # The two commands of the README: `make map` builds the sample map, `make test`
-# runs the whole suite. Both create .venv and install geomap into it first.
+# runs the whole suite. Both create .venv and install geomap into it first;
+# `make lint` runs the lint and type gate.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: map test gazetteer gazetteer-check basemap basemap-check clean
+.PHONY: map test lint gazetteer gazetteer-check basemap basemap-check clean
 
 map: $(VENV)/.installed
 	$(BIN)/geomap build seeds/
@@ -13,10 +14,14 @@ map: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
+lint: $(VENV)/.installed
+	$(BIN)/ruff check geomap tests benchmarks gazetteer basemap
+	$(BIN)/mypy
+
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dask,gazetteer]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,gazetteer,lint]'
 	touch $@
 
 # Rebuild the bundled gazetteer (geomap/data/places.tsv.gz) from the GeoNames dumps.

@@ -62,7 +62,8 @@ def rounded(ring: list[list[float]]) -> list[list[float]]:
 
 
 def simplified_geometry(geometry: dict, tolerance: float) -> dict | None:
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    coordinates = geometry["coordinates"]
+    polygons = coordinates if geometry["type"] == "MultiPolygon" else [coordinates]
     kept = []
     for polygon in polygons:
         rings = [rounded(simplify(ring, tolerance)) for ring in polygon]
@@ -78,7 +79,8 @@ def label_point(geometry: dict) -> list[float]:
     """A point for the name: the centre of the largest ring's bounding box."""
     ring = max((polygon[0] for polygon in geometry["coordinates"]), key=len)
     lons, lats = [p[0] for p in ring], [p[1] for p in ring]
-    return [round((min(lats) + max(lats)) / 2, DECIMALS), round((min(lons) + max(lons)) / 2, DECIMALS)]
+    return [round((min(lats) + max(lats)) / 2, DECIMALS),
+            round((min(lons) + max(lons)) / 2, DECIMALS)]
 
 
 def feature(properties: dict, geometry: dict) -> dict:
@@ -90,7 +92,8 @@ def main() -> None:
     parser.add_argument("--adm1", type=Path, required=True)
     parser.add_argument("--adm0", type=Path, required=True)
     parser.add_argument("--countries", type=Path, required=True)
-    parser.add_argument("--out", type=Path, default=HERE.parent / "geomap" / "data" / "basemap.json")
+    parser.add_argument("--out", type=Path,
+                        default=HERE.parent / "geomap" / "data" / "basemap.json")
     args = parser.parse_args()
     for path, what in ((args.adm1, "Ukraine's first-level units (geoBoundaries UKR-ADM1)"),
                        (args.adm0, "Ukraine's national border (geoBoundaries UKR-ADM0)"),
@@ -116,7 +119,8 @@ def main() -> None:
         if geometry:
             countries.append(feature({"name": source["properties"]["name"]}, geometry))
     (border,) = json.loads(args.adm0.read_text())["features"]
-    ukraine = feature({"name": "Ukraine"}, simplified_geometry(border["geometry"], OBLAST_TOLERANCE))
+    ukraine = feature({"name": "Ukraine"},
+                      simplified_geometry(border["geometry"], OBLAST_TOLERANCE))
     basemap = {
         "countries": {"type": "FeatureCollection", "features": countries},
         "ukraine": {"type": "FeatureCollection", "features": [ukraine]},

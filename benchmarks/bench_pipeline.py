@@ -58,16 +58,20 @@ def seed_texts() -> list[str]:
 
 def extract_throughput(texts: list[str], corpus: Path, out: Path) -> tuple[float, float]:
     """(words/s in-process of the extract stages, words/s of the whole CLI run)."""
-    from geomap import gazetteer, mentions, resolve
+    from geomap import gazetteer
     from geomap.documents import InputLog, read_documents
-    from geomap.export import mention_line
+    from geomap.extraction import mention_line
+    from geomap.mentions import extract_mentions
+    from geomap.mentions.nlp import load_pipeline
+    from geomap.resolve import resolve_document
 
     words = sum(len(text.split()) for text in texts)
-    places, nlp = gazetteer.load(), mentions.load_pipeline()
+    places, nlp = gazetteer.load(), load_pipeline()
     start = time.perf_counter()
     lines = []
-    for _doc, found in mentions.extract_mentions(read_documents([str(corpus)], InputLog(print)), places, nlp):
-        lines.extend(mention_line(r) for r in resolve.resolve_document(found, places))
+    documents = read_documents([str(corpus)], InputLog(print))
+    for _doc, found in extract_mentions(documents, places, nlp):
+        lines.extend(mention_line(r) for r in resolve_document(found, places))
     in_process = words / (time.perf_counter() - start)
 
     start = time.perf_counter()
@@ -80,7 +84,7 @@ def extract_throughput(texts: list[str], corpus: Path, out: Path) -> tuple[float
 def bare_pipe_throughput(texts: list[str]) -> float:
     import spacy
 
-    from geomap.mentions import MODEL
+    from geomap.mentions.nlp import MODEL
 
     nlp = spacy.load(MODEL)
     words = sum(len(text.split()) for text in texts)

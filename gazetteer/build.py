@@ -24,8 +24,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import unicodedata
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -246,7 +246,8 @@ def rename_oblasts(places: dict[int, dict], admin1_rows: list[list[str]]) -> Non
     """
     stems = {name: stem for _code, name, stem in admin1_rows}
     for entry in places.values():
-        if entry["country"] == "UA" and entry["feature_code"] == "ADM1" and entry["admin1"] in stems:
+        if (entry["country"] == "UA" and entry["feature_code"] == "ADM1"
+                and entry["admin1"] in stems):
             stem = stems[entry["admin1"]]
             names = set(entry["latin_names"]) | {entry["name"]}
             names |= {f"{stem} {suffix}" for suffix in ("Oblast", "region", "province")}

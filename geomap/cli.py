@@ -135,6 +135,14 @@ geocoder_options = option_group(
 )
 
 
+class BadUsage(click.UsageError):
+    exit_code = EXIT_CODES[errors.UsageError]
+
+
+class BadValue(click.BadParameter):
+    exit_code = EXIT_CODES[errors.UsageError]
+
+
 class Command(click.Command):
     """A command that ends on a geomap error with one line and the error's
     exit code; usage errors show the command's usage, as click's own do."""
@@ -143,10 +151,9 @@ class Command(click.Command):
         try:
             return super().invoke(ctx)
         except errors.UsageError as exc:
-            error = (click.BadParameter(str(exc), ctx=ctx, param_hint=exc.option) if exc.option
-                     else click.UsageError(str(exc), ctx=ctx))
-            error.exit_code = EXIT_CODES[errors.UsageError]
-            raise error from None
+            if exc.option:
+                raise BadValue(str(exc), ctx=ctx, param_hint=exc.option) from None
+            raise BadUsage(str(exc), ctx=ctx) from None
         except errors.GeomapError as exc:
             if str(exc):
                 say(f"error: {exc}")

@@ -25,8 +25,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from geomap.batch import resolve_batch
-from geomap.documents import (STDIN, Document, InputLog, LineRange, ReadOptions, files_of,
-                              kind_of, read_file)
+from geomap.documents import (
+    STDIN,
+    Document,
+    InputLog,
+    LineRange,
+    ReadOptions,
+    files_of,
+    kind_of,
+    read_file,
+)
 from geomap.errors import NothingRead, SchedulerUnreachable, UsageError
 from geomap.export import atomic_directory
 from geomap.extraction import extraction_lines

@@ -301,7 +301,8 @@ def json_documents(raw: str, path: str, options: ReadOptions, log: InputLog) -> 
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        raise InputError(f"invalid JSON: {exc.msg} "
+                         f"(line {exc.lineno}, column {exc.colno})") from None
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, start=1):
         where = path if not isinstance(data, list) else f"{path}[{number}]"

@@ -170,24 +170,24 @@ def _pick(resolution: Resolution) -> str:
     if place is None:
         return f"unresolved ({resolution.reason})"
     where = ", ".join(p for p in (place.admin1, place.country) if p)
-    return f"{place.name} [{place.kind}; {where}] ({place.lat:.4f}, {place.lon:.4f}) - {resolution.reason}"
+    return (f"{place.name} [{place.kind}; {where}] ({place.lat:.4f}, {place.lon:.4f}) - "
+            f"{resolution.reason}")
 
 
 def _wrong(doc_id: str, gold: dict, resolution: Resolution, error: float | None) -> dict:
     return {"type": "wrong pick", "doc": doc_id, "text": gold["surface"], "start": gold["start"],
-            "gold": f"{gold['name']} ({gold.get('lat')}, {gold.get('lon')}) {gold.get('country', '')}",
+            "gold": (f"{gold['name']} ({gold.get('lat')}, {gold.get('lon')}) "
+                     f"{gold.get('country', '')}"),
             "pick": _pick(resolution), "km": None if error is None else round(error, 1)}
 
 
 def event_answer(resolutions: Iterable[Resolution]) -> Resolution | None:
     """The first mention of the most specific kind resolved in the text."""
-    best = None
+    best, best_rank = None, len(ANSWER_RANK)
     for resolution in resolutions:
         place = resolution.place
-        if place is None or place.kind not in ANSWER_RANK:
-            continue
-        if best is None or ANSWER_RANK[place.kind] < ANSWER_RANK[best.place.kind]:
-            best = resolution
+        if place is not None and ANSWER_RANK.get(place.kind, best_rank) < best_rank:
+            best, best_rank = resolution, ANSWER_RANK[place.kind]
     return best
 
 
@@ -199,11 +199,12 @@ def score_events(records: list[dict], predictions: dict[str, list[Resolution]]) 
         for record in subset:
             gold = record["gold_event"]
             answer = event_answer(predictions.get(str(record["id"]), []))
-            if answer is None:
+            place = answer.place if answer else None
+            if place is None:
                 unanswered += 1
                 error = None
             else:
-                error = km((gold["lat"], gold["lon"]), (answer.place.lat, answer.place.lon))
+                error = km((gold["lat"], gold["lon"]), (place.lat, place.lon))
                 within_10 += error <= 10
                 within_50 += error <= 50
             if name == "all" and (error is None or error > 10):
@@ -239,10 +240,12 @@ def format_table(report: dict) -> str:
             f"{_fmt(rec['f1'])}",
             "",
             "resolution (over matched gold mentions)",
-            f"  settlements+facilities within 10 km         {_fmt(res['settlements_facilities_within_10km'])}",
+            "  settlements+facilities within 10 km         "
+            + _fmt(res["settlements_facilities_within_10km"]),
             f"  settlements+facilities+raions+oblasts <161km {_fmt(res['admin_within_161km'])}",
             f"  countries given the right country           {_fmt(res['countries_right'])}",
-            f"  median error, settlements+facilities (km)   {_fmt(res['median_km_settlements_facilities'])}",
+            "  median error, settlements+facilities (km)   "
+            + _fmt(res["median_km_settlements_facilities"]),
             "",
             "by group                     mentions  <=10km   <=161km  median km",
         ]

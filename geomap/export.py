@@ -40,7 +40,8 @@ def atomic_directory(path: Path, pattern: str) -> Iterator[Path]:
     already at `path` is replaced only if it holds nothing but files matching
     `pattern` (an earlier run's output), so no other file is ever deleted."""
     if path.exists():
-        strangers = [p.name for p in path.iterdir() if not p.match(pattern)] if path.is_dir() else [""]
+        strangers = ([p.name for p in path.iterdir() if not p.match(pattern)] if path.is_dir()
+                     else [""])
         if strangers:
             raise FileExistsError(f"{path} exists and holds other things than {pattern} files; "
                                   "name a new or empty folder")

@@ -195,7 +195,8 @@ class Gazetteer:
         found: dict[object, Place] = {}
         for variant in spelling_variants(normalize(name)):
             for place in self.lookup_key(variant):
-                if place.country == "UA" and name_similarity(variant, place) >= VARIANT_MIN_SIMILARITY:
+                if (place.country == "UA"
+                        and name_similarity(variant, place) >= VARIANT_MIN_SIMILARITY):
                     found.setdefault(place.id, place)
         return sorted(found.values(), key=lambda p: str(p.id))
 

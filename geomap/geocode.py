@@ -88,10 +88,9 @@ class GeopyGeocoder:
                  domain: str | None = None, scheme: str | None = None, timeout: float = 10.0,
                  min_delay: float = DEFAULT_MIN_DELAY, max_retries: int = 2,
                  cache_path: Path | None = None, warn: Callable[[str], None] = lambda _: None):
+        from geopy.adapters import URLLibAdapter
         from geopy.extra.rate_limiter import RateLimiter
         from geopy.geocoders import get_geocoder_for_service
-
-        from geopy.adapters import URLLibAdapter
 
         # urllib does no retries of its own, so the RateLimiter's are the only ones.
         options = {"user_agent": user_agent, "timeout": timeout, "adapter_factory": URLLibAdapter}

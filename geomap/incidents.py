@@ -77,14 +77,15 @@ MONTHS["sept"] = 9
 WEEKDAY_NUMBERS = {day: number for number, day in enumerate(
     "monday tuesday wednesday thursday friday saturday sunday".split())}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
 _EXPLICIT_DATES = [
     # The look-ahead passes over words that cannot start a date before trying
     # every month name: a quarter of the time. It also keeps a month's name
     # from matching at the end of another word ("Bajan 5").
-    re.compile(r"\b(?=[a-z]{3,9}\.?\s+\d)" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
-               re.IGNORECASE),
-    re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
-               re.IGNORECASE),
+    re.compile(r"\b(?=[a-z]{3,9}\.?\s+\d)" + _MONTH + r"\s+(?P<day>\d{1,2})" + _ORDINAL + _YEAR
+               + r"\b", re.IGNORECASE),
+    re.compile(r"\b(?P<day>\d{1,2})" + _ORDINAL + r"\s+" + _MONTH + _YEAR + r"\b", re.IGNORECASE),
     re.compile(r"\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b"),
 ]
 RELATIVE_DAYS = {("yesterday",): -1, ("last", "night"): -1, ("today",): 0, ("tonight",): 0,
@@ -162,6 +163,10 @@ def _number(text: str) -> int | None:
     return None
 
 
+def _numbers(words: tuple[tuple[str, str], ...]) -> list[int]:
+    return [n for n in (_number(text) for text, _lemma in words) if n is not None]
+
+
 def incident_counts(words: tuple[tuple[str, str], ...]) -> dict[str, int]:
     """'at least 500 residents ... have been killed' -> {'killed': 500}."""
     counts: dict[str, int] = {}
@@ -169,10 +174,8 @@ def incident_counts(words: tuple[tuple[str, str], ...]) -> dict[str, int]:
         for what, lemmas in COUNT_LEMMAS.items():
             if lemma not in lemmas or what in counts:
                 continue
-            before = [_number(text) for text, _l in words[max(0, i - COUNT_WINDOW):i]]
-            before = [n for n in before if n is not None]
-            after = [_number(text) for text, _l in words[i + 1:i + 3]]
-            after = [n for n in after if n is not None]
+            before = _numbers(words[max(0, i - COUNT_WINDOW):i])
+            after = _numbers(words[i + 1:i + 3])
             if after and lemma in ("kill", "injure", "wound", "evacuate"):
                 counts[what] = after[0]  # "killing 14", "evacuated 300 people"
             elif before:
@@ -191,12 +194,15 @@ def _parse_explicit(match: re.Match, reference: dt.date | None) -> dt.date | Non
             return None
         date = dt.date(reference.year, month, day)
         # "March 15" in an article of January: last year's.
-        return date.replace(year=reference.year - 1) if date > reference + dt.timedelta(days=7) else date
+        if date > reference + dt.timedelta(days=7):
+            return date.replace(year=reference.year - 1)
+        return date
     except ValueError:
         return None
 
 
-def incident_date(sentence: str, words: tuple[tuple[str, str], ...], doc_date: str) -> tuple[str, str]:
+def incident_date(sentence: str, words: tuple[tuple[str, str], ...],
+                  doc_date: str) -> tuple[str, str]:
     """(date, where it came from): the sentence's own date, else a weekday or
     relative word read against the document's date, else the document's date."""
     reference = dt.date.fromisoformat(doc_date) if doc_date else None
@@ -210,7 +216,8 @@ def incident_date(sentence: str, words: tuple[tuple[str, str], ...], doc_date: s
     texts = [text for text, _lemma in words]
     present = set(texts)
     for phrase, offset in RELATIVE_DAYS.items():
-        if present.issuperset(phrase) and (len(phrase) == 1 or phrase in zip(texts, texts[1:])):
+        if present.issuperset(phrase) and (len(phrase) == 1
+                                           or phrase in set(zip(texts, texts[1:]))):
             return (reference + dt.timedelta(days=offset)).isoformat(), "relative"
     for text in texts:
         if text in WEEKDAY_NUMBERS:

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geomap.incidents import INCIDENT_TYPES, OTHER, SAFE_URL_SCHEMES, PlaceIncidents
@@ -133,7 +133,8 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
     total = sum(len(group.incidents) for group in groups)
     aggregated = total > AGGREGATE_ABOVE
     doc_index: dict[tuple, int] = {}
-    docs, places = [], []
+    docs: list[dict] = []
+    places = []
     for group in groups:
         place, incidents = group.place, []
         shown = group.incidents[:LATEST_PER_PLACE] if aggregated else group.incidents
@@ -218,7 +219,8 @@ geomap.render({{ this._parent.get_name() }}, document.getElementById("geomap-dat
                               _asset("leaflet_markercluster", "MarkerCluster.Default.css"),
                               _package_text("static", "map.css")])
         # Leaflet.heat only where the heatmap is drawn: on aggregated maps.
-        heat = [_package_text("static", "leaflet-heat.min.js")] if data["summary"]["aggregated"] else []
+        aggregated = data["summary"]["aggregated"]
+        heat = [_package_text("static", "leaflet-heat.min.js")] if aggregated else []
         self.js = "\n".join([_asset("leaflet", "leaflet.js"),
                              _asset("leaflet_markercluster", "leaflet.markercluster.js"),
                              *heat, _package_text("static", "map.js")])
@@ -227,6 +229,7 @@ geomap.render({{ this._parent.get_name() }}, document.getElementById("geomap-dat
 
     def render(self, **kwargs):
         figure = self.get_root()
+        assert isinstance(figure, Figure)  # a map's root is its page
         module = self._template.module
         figure.header.add_child(Html(module.header(self, kwargs)), name="geomap_assets")
         figure.html.add_child(Html(module.html(self, kwargs)), name="geomap_data")

@@ -11,8 +11,8 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="geomap-test-cache-")
 os.environ["GEOMAP_JOBS"] = "1"
 
 from geomap import gazetteer, mentions, resolve
-from geomap.mentions.nlp import load_pipeline
 from geomap.documents import Document
+from geomap.mentions.nlp import load_pipeline
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -149,3 +151,18 @@ def test_a_new_module_changes_the_cache_key(tmp_path):
     before = cache.extraction_digest(package)
     (package / "resolve_more.py").write_text("BONUS = 1\n")
     assert cache.extraction_digest(package) != before
+
+
+def test_a_run_with_every_document_cached_never_imports_spacy(tmp_path):
+    folder = corpus(tmp_path, ARTICLES[:2])
+    extract(tmp_path, folder)
+    code = f"""
+import sys
+from click.testing import CliRunner
+from geomap.cli import cli
+result = CliRunner().invoke(cli, ["build", {str(folder)!r}, "-o", {str(tmp_path / "map.html")!r},
+                                  "--cache-dir", {str(tmp_path / "cache")!r}, "--jobs", "1"])
+print(result.exit_code, "spacy" in sys.modules)
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["0", "False"]

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SEEDS
 
 from geomap.cli import cli
 from geomap.dask_engine import MIN_PARTITION_BYTES, PARTITION_BYTES, partition_size, plan_partitions
 from geomap.documents import InputLog, ReadOptions, read_documents, read_file
 from geomap.mentions.nlp import load_pipeline
-
-from conftest import SEEDS
 
 NEWS = [
     "Missiles hit Kharkiv on Monday, the governor said. Two people were killed.",

@@ -3,10 +3,9 @@
 import json
 
 from click.testing import CliRunner
+from conftest import SEEDS
 
 from geomap.cli import cli
-
-from conftest import SEEDS
 
 
 def run(*args):

@@ -3,8 +3,13 @@ import pytest
 from geomap import resolve
 from geomap.documents import Document
 from geomap.gazetteer import Place
-from geomap.incidents import (collect_incidents, incident_counts, incident_date, incident_types,
-                              link_for)
+from geomap.incidents import (
+    collect_incidents,
+    incident_counts,
+    incident_date,
+    incident_types,
+    link_for,
+)
 from geomap.mentions import Mention, mentions_in
 from geomap.mentions.lemmas import SentenceWords
 from geomap.mentions.tokens import tokens_of

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SEEDS
 
 from geomap import workers as workers_module
 from geomap.batch import DocumentResult
@@ -18,8 +19,6 @@ from geomap.cache import CacheLookup
 from geomap.cli import cli
 from geomap.documents import Document
 from geomap.workers import AHEAD_DOCUMENTS, Workers, resolve_with
-
-from conftest import SEEDS
 
 NEWS = [
     "Missiles hit Kharkiv on Monday, the governor said. Two people were killed.",

@@ -8,9 +8,14 @@ from geomap.gazetteer import Gazetteer, normalize
 from geomap.mentions.designators import Found, with_designator
 from geomap.mentions.entities import conjuncts, entity_core, without_article
 from geomap.mentions.gazetteer_names import gazetteer_spans
-from geomap.mentions.not_places import (ORGANISATION_HEADS, followed_by_organisation,
-                                        in_compound_adjective, is_demonym, is_metonym,
-                                        person_surnames)
+from geomap.mentions.not_places import (
+    ORGANISATION_HEADS,
+    followed_by_organisation,
+    in_compound_adjective,
+    is_demonym,
+    is_metonym,
+    person_surnames,
+)
 from geomap.mentions.tokens import Tokens, TokenSpan
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}

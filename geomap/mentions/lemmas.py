@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 # What the lemma pipes read of a token, besides its text.
-LEMMA_INPUTS = ["TAG", "POS", "MORPH", "LEMMA", "NORM"]
+LEMMA_INPUTS: list[int | str] = ["TAG", "POS", "MORPH", "LEMMA", "NORM"]
 SentenceWordPairs = tuple[tuple[str, str], ...]  # (lower-case text, lemma) of each word
 
 
@@ -41,8 +41,18 @@ class SentenceWords:
         # doc.char_span(start, end, alignment_mode="expand") finds them.
         first = bisect.bisect_right(tokens.starts, start) - 1
         last = bisect.bisect_right(tokens.starts, end - 1)
-        if self.lemma_pipes:
-            sentence = self._lemma_input(first, last)
+        if self.lemma_inputs is not None:
+            from spacy.tokens import Doc  # loaded by now, with the pipeline
+
+            # Tokens first..last as a Doc of their own, with what the lemma
+            # pipes read. Span.as_doc would copy all the rest too, and walk
+            # the whole document's entities on each call.
+            sentence = Doc(self.doc.vocab, words=tokens.texts[first:last],
+                           spaces=[flag == 1 for flag in tokens.spaced[first:last]])
+            # spaCy's hints give to_array's array a float type; it is the
+            # integer array from_array takes.
+            sentence.from_array(LEMMA_INPUTS,
+                                self.lemma_inputs[first:last])  # type: ignore[arg-type]
             for pipe in self.lemma_pipes:
                 sentence = pipe(sentence)
             columns = sentence.to_array(["LOWER", "LEMMA", "IS_SPACE"]).T.tolist()
@@ -56,13 +66,3 @@ class SentenceWords:
                       lemma_id and strings[lemma_id].lower() or strings[lower_id])
                      for lower_id, lemma_id, space in zip(lower_ids, lemma_ids, spaces)
                      if not space)
-
-    def _lemma_input(self, first: int, last: int) -> Doc:
-        """Tokens first..last as a Doc of their own, with what the lemma pipes
-        read. Span.as_doc would copy all the rest too, and walk the whole
-        document's entities on each call."""
-        from spacy.tokens import Doc
-        tokens = self.tokens
-        sentence = Doc(self.doc.vocab, words=tokens.texts[first:last],
-                       spaces=[flag == 1 for flag in tokens.spaced[first:last]])
-        return sentence.from_array(LEMMA_INPUTS, self.lemma_inputs[first:last])

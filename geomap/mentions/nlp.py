@@ -37,9 +37,10 @@ def english_tokenizer() -> Callable[[Language], Tokenizer]:
     def create(nlp: Language) -> Tokenizer:
         defaults = nlp.Defaults
         return Tokenizer(nlp.vocab, rules=defaults.tokenizer_exceptions,
-                         prefix_search=compile_prefix_regex(defaults.prefixes).search,
-                         suffix_search=compile_suffix_regex(defaults.suffixes).search,
-                         infix_finditer=compile_infix_regex([*defaults.infixes, r";"]).finditer,
+                         prefix_search=compile_prefix_regex(defaults.prefixes or ()).search,
+                         suffix_search=compile_suffix_regex(defaults.suffixes or ()).search,
+                         infix_finditer=compile_infix_regex(
+                             [*(defaults.infixes or ()), r";"]).finditer,
                          token_match=defaults.token_match, url_match=defaults.url_match)
     return create
 

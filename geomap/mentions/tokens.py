@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from spacy.strings import StringStore
     from spacy.tokens import Doc
 
-ATTRIBUTES = ["IDX", "LENGTH", "SPACY", "IS_STOP", "LOWER", "TAG", "ENT_IOB", "ENT_TYPE",
-              "SENT_START", "LEMMA", "LIKE_NUM"]
+ATTRIBUTES: list[int | str] = ["IDX", "LENGTH", "SPACY", "IS_STOP", "LOWER", "TAG", "ENT_IOB",
+                               "ENT_TYPE", "SENT_START", "LEMMA", "LIKE_NUM"]
 ENTITY_BEGIN = 3  # ENT_IOB's code for "B"
 HYPHENS = "-–"
 

@@ -26,7 +26,7 @@ class Context:
     document: DocumentContext
     oblasts: Counter[str]  # the document's oblast votes, but the mention's own
     position: RelativePosition | None  # a distance phrase right after the mention
-    similarities: dict[object, float]  # how alike each candidate's main name and the text are
+    similarities: dict[int | str, float]  # how alike each candidate's main name and the text are
     best_similarity: float  # that of the Ukrainian settlement likest the text
     namesakes: int  # settlements whose main name is the one written
     kinds: Counter[str]  # candidates per kind of place
@@ -54,7 +54,8 @@ def mention_context(mention: Mention, key: str, candidates: list[Place],
         kinds=Counter(place.kind for place in candidates))
 
 
-Seen = tuple[str, float] | None  # what a factor saw ("oblast context: Kharkiv Oblast") and its value
+# What a factor saw ("oblast context: Kharkiv Oblast") and its value, if it applies.
+Seen = tuple[str, float] | None
 
 
 # Oblast context: oblasts the document names or clearly implies.

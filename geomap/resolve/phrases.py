@@ -54,7 +54,8 @@ class RelativePosition:
         if error > tolerance:
             return None
         if self.bearing is not None and actual > 2:
-            if _angle(_bearing(self.reference, (place.lat, place.lon)), self.bearing) > MAX_BEARING_ERROR:
+            bearing = _bearing(self.reference, (place.lat, place.lon))
+            if _angle(bearing, self.bearing) > MAX_BEARING_ERROR:
                 return None
         return (f"{self.text} (candidate is {actual:.0f} km away)",
                 round(DISTANCE_BONUS * (1 - error / tolerance / 2), 4))
@@ -118,7 +119,8 @@ _UNNAMED = re.compile(
 ASSUMED_KM = 10.0  # "a town south of Mariupol": how far is not said
 
 
-def unnamed_places(mentions: list[Mention], places: list[Place | None]) -> list[tuple[Mention, Place]]:
+def unnamed_places(mentions: list[Mention],
+                   places: list[Place | None]) -> list[tuple[Mention, Place]]:
     """Places the text describes but does not name ("a town 20 km south of
     Mariupol"), put where the phrase says relative to the named place and
     marked approximate. `places` are the mentions' resolved places."""
