@@ -1,3 +1,5 @@
+"""`python -m geomap`: the geomap command."""
+
 from geomap.cli import main
 
 main()

@@ -2,7 +2,8 @@
 
 A document's mentions and their resolutions are stored under a key made of
 what the extraction reads (its text and date), the language model, the
-gazetteer's digest and the digest of geomap's own extraction code, so a
+gazetteer's digest and the digest of geomap's code (all of the package but
+the map's, the exports', the evaluation's and the command line's), so a
 changed article, gazetteer or program never reuses an old answer, while a
 moved or renamed folder (which changes ids made from file paths) still does.
 SQLite (WAL) in the user cache dir or --cache-dir; a corrupt cache file is
