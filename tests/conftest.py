@@ -16,6 +16,15 @@ from geomap.mentions.nlp import load_pipeline
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+# Short reports, for corpora of many documents.
+NEWS = [
+    "Missiles hit Kharkiv on Monday, the governor said. Two people were killed.",
+    "Drones attacked Odesa overnight; three people were injured in the port.",
+    "Ukrainian troops advanced near Bakhmut, the General Staff said.",
+    "Shelling damaged homes in Kherson and Nikopol on Tuesday.",
+    "A strike on a substation left Zaporizhzhia without power.",
+    "Evacuation buses left Pokrovsk for Dnipro as fighting drew closer.",
+]
 
 
 @pytest.fixture(scope="session")

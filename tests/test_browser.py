@@ -12,9 +12,10 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, SEEDS
 
 from geomap.cli import cli
+
+from conftest import REPO, SEEDS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 from geopy.distance import distance
 
 from geomap.cli import cli
 from geomap.gazetteer import KINDS
 from geomap.render import read_map_data
+
+from conftest import SEEDS
 
 # GeoNames' coordinates of the places the two sample articles name.
 EXPECTED_SETTLEMENTS = {

@@ -6,21 +6,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 
 from geomap.cli import cli
 from geomap.dask_engine import MIN_PARTITION_BYTES, PARTITION_BYTES, partition_size, plan_partitions
 from geomap.documents import InputLog, ReadOptions, read_documents, read_file
 from geomap.mentions.nlp import load_pipeline
 
-NEWS = [
-    "Missiles hit Kharkiv on Monday, the governor said. Two people were killed.",
-    "Drones attacked Odesa overnight; three people were injured in the port.",
-    "Ukrainian troops advanced near Bakhmut, the General Staff said.",
-    "Shelling damaged homes in Kherson and Nikopol on Tuesday.",
-    "A strike on a substation left Zaporizhzhia without power.",
-    "Evacuation buses left Pokrovsk for Dnipro as fighting drew closer.",
-]
+from conftest import NEWS, SEEDS
 
 
 @pytest.fixture(scope="module")

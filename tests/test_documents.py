@@ -5,10 +5,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
 
 from geomap.documents import InputLog, ReadOptions, estimated_count, read_documents
 from geomap.errors import StrictStop
+
+from conftest import SEEDS
 
 UKRAINIAN = "Обстріл Харкова тривав усю ніч, повідомили в Києві."
 

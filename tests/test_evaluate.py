@@ -1,13 +1,14 @@
 import json
 
 from click.testing import CliRunner
-from conftest import REPO
 
 from geomap.cli import cli
 from geomap.evaluate import event_answer, score_toponyms
 from geomap.gazetteer import Place
 from geomap.mentions import Mention
 from geomap.resolve import Resolution
+
+from conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures"
 

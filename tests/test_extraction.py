@@ -3,9 +3,10 @@
 import json
 
 from click.testing import CliRunner
-from conftest import SEEDS
 
 from geomap.cli import cli
+
+from conftest import SEEDS
 
 
 def run(*args):

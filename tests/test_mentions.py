@@ -1,10 +1,11 @@
 
 import pytest
-from conftest import SEEDS
 
 from geomap.documents import Document, InputLog, read_documents
 from geomap.mentions import extract_mentions, mentions_in
 from geomap.mentions.nlp import LEMMA_PIPES, MODEL, load_pipeline
+
+from conftest import SEEDS
 
 PEOPLE_AND_ORGANISATIONS = {
     "Lavrov", "Kuleba", "Vereshchuk", "Podolyak", "Medinsky", "Romanchuk", "Venediktova",

@@ -10,10 +10,11 @@ from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 
 from geomap.cli import cli
 from geomap.render import read_map_data
+
+from conftest import SEEDS
 
 
 def build(*args):

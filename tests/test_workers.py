@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 
 from geomap import workers as workers_module
 from geomap.batch import DocumentResult
@@ -20,14 +19,7 @@ from geomap.cli import cli
 from geomap.documents import Document
 from geomap.workers import AHEAD_DOCUMENTS, Workers, resolve_with
 
-NEWS = [
-    "Missiles hit Kharkiv on Monday, the governor said. Two people were killed.",
-    "Drones attacked Odesa overnight; three people were injured in the port.",
-    "Ukrainian troops advanced near Bakhmut, the General Staff said.",
-    "Shelling damaged homes in Kherson and Nikopol on Tuesday.",
-    "A strike on a substation left Zaporizhzhia without power.",
-    "Evacuation buses left Pokrovsk for Dnipro as fighting drew closer.",
-]
+from conftest import NEWS, SEEDS
 
 
 def die(*_args):
