@@ -288,3 +288,32 @@ def test_a_progress_bar_with_rate_and_eta_shows_on_a_terminal_only(tmp_path):
     piped = CliRunner().invoke(cli, args)
     assert "docs/s" not in piped.output
 
+
+
+def test_every_error_a_command_can_end_with_has_its_exit_code():
+    import inspect
+
+    from geomap import errors
+    from geomap.cli import EXIT_CODES
+
+    named = {cls for _name, cls in inspect.getmembers(errors, inspect.isclass)
+             if issubclass(cls, errors.GeomapError) and cls is not errors.GeomapError}
+    assert named == set(EXIT_CODES)
+    assert EXIT_CODES[errors.InputsFailed] == 1 and EXIT_CODES[errors.NothingRead] == 2
+
+
+@pytest.mark.parametrize("command", ["build", "extract", "eval"])
+def test_each_option_reaches_a_command_as_part_of_one_settings_object(command):
+    # The option groups are built by functions whose parameters are their
+    # options: an option no function takes would reach the command as an
+    # argument it does not take.
+    import inspect
+
+    from geomap import cli as cli_module
+
+    command_object = cli_module.cli.commands[command]
+    builders = [cli_module.reading, cli_module.processing, cli_module.geocoding]
+    grouped = {name for build in builders for name in inspect.signature(build).parameters}
+    taken = set(inspect.signature(command_object.callback).parameters)  # the command itself
+    for param in command_object.params:
+        assert (param.name in grouped) != (param.name in taken), param.name
