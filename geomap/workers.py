@@ -13,6 +13,7 @@ stays flat.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -23,7 +24,6 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing.sharedctypes import Synchronized
 from typing import Protocol
 
 from geomap import gazetteer
@@ -115,7 +115,7 @@ class Workers:
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.model, self.jobs, self.geocoding = model, jobs, geocoding
-        # Set to 1, every worker leaves at once. A plain shared byte, not an
+        # Set to 1, every worker leaves within WATCH_SECONDS. A plain shared byte, not an
         # Event: setting an Event waits for its waiters, and a dead one never answers.
         self.stop = self.context.RawValue("b", 0)
         first = self._executor(1)
@@ -150,7 +150,7 @@ class Workers:
             pool.executor.shutdown(wait=wait, cancel_futures=True)
 
 
-def _worker_started(stop: Synchronized) -> None:
+def _worker_started(stop: ctypes.c_byte) -> None:
     """A worker leaves Ctrl-C to its parent, and ends when the parent sets
     `stop` or is gone (killed outright), rather than living on as an orphan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
