@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from geomap import gazetteer
 from geomap.cache import CacheLookup, ExtractionCache, with_cache
@@ -163,7 +163,7 @@ def build_map(run: Run, inputs: Iterable[str], files: MapFiles, from_extract: bo
 def extract(run: Run, inputs: Iterable[str], output: Path | None, output_format: str,
             explain: bool) -> None:
     """The inputs' extraction records, to `output` or standard output."""
-    def write_records(out) -> None:
+    def write_records(out: TextIO) -> None:
         for resolved in run.resolved(inputs):
             out.write(extraction_lines(resolved, output_format, explain))
 

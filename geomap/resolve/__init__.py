@@ -13,7 +13,7 @@ the gazetteer lacks go to an optional geocoder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from geomap.documents import Document
@@ -88,9 +88,7 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
             reason = _reason(ranked) + (f"; {note}" if note else "")
             picks[case] = Resolution(mention, top.place, round(confidence, 3), reason,
                                      "gazetteer", tuple(ranked))
-        pick = picks[case]
-        resolutions.append(Resolution(mention, pick.place, pick.score, pick.reason, pick.source,
-                                      pick.candidates))
+        resolutions.append(replace(picks[case], mention=mention))
     for mention, place in unnamed_places(mentions, [r.place for r in resolutions]):
         resolutions.append(Resolution(mention, place, APPROXIMATE_SCORE,
                                       f"unnamed; placed by '{mention.text}' (approximate)",
