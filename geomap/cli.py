@@ -215,7 +215,7 @@ def build(inputs: tuple[str, ...], output: Path, geojson_path: Path | None,
     """Build an HTML map (and GeoJSON and CSV) from articles: files, folders, or '-' for stdin."""
     files = pipeline.MapFiles(output, geojson_path or output.with_suffix(".geojson"),
                               csv_path or output.with_suffix(".csv"))
-    run = pipeline.Run(processing, reading, geocoding, say)
+    run = pipeline.Run(processing, say, reading, geocoding)
     pipeline.build_map(run, inputs, files, from_extract)
 
 
@@ -250,7 +250,7 @@ def extract(inputs: tuple[str, ...], output_format: str, output: Path | None,
     needs)."""
     if explain_picks:  # the cache keeps picks, not every candidate
         processing = dataclasses.replace(processing, cache_dir=None)
-    run = pipeline.Run(processing, reading, geocoding, say)
+    run = pipeline.Run(processing, say, reading, geocoding)
     if engine == "dask":
         from geomap.dask_engine import extract_on_dask
 
@@ -283,7 +283,7 @@ def eval_command(gold_file: Path, as_json: bool, show_errors: bool,
     """Score geomap against gold locations (toponym or event gold JSONL)."""
     from geomap import evaluate
 
-    report = pipeline.evaluate(pipeline.Run(processing, say=say), gold_file)
+    report = pipeline.evaluate(pipeline.Run(processing, say), gold_file)
     if as_json:
         shown = report if show_errors else {k: v for k, v in report.items() if k != "errors"}
         click.echo(json.dumps(shown, indent=1, ensure_ascii=False))

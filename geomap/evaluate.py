@@ -183,11 +183,14 @@ def _wrong(doc_id: str, gold: dict, resolution: Resolution, error: float | None)
 
 def event_answer(resolutions: Iterable[Resolution]) -> Resolution | None:
     """The first mention of the most specific kind resolved in the text."""
-    best, best_rank = None, len(ANSWER_RANK)
+    best, best_rank = None, None
     for resolution in resolutions:
         place = resolution.place
-        if place is not None and ANSWER_RANK.get(place.kind, best_rank) < best_rank:
-            best, best_rank = resolution, ANSWER_RANK[place.kind]
+        if place is None or place.kind not in ANSWER_RANK:
+            continue
+        rank = ANSWER_RANK[place.kind]
+        if best_rank is None or rank < best_rank:
+            best, best_rank = resolution, rank
     return best
 
 

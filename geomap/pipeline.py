@@ -47,10 +47,9 @@ class Run:
     """One pass over a command's inputs: counts inputs, collects unresolved
     names, and reports both at the end."""
 
-    def __init__(self, processing: Processing, reading: ReadOptions | None = None,
-                 geocoding: GeocoderSettings | None = None,
-                 say: Callable[[str], None] = lambda line: print(f"geomap: {line}",
-                                                                 file=sys.stderr)):
+    def __init__(self, processing: Processing, say: Callable[[str], None],
+                 reading: ReadOptions | None = None, geocoding: GeocoderSettings | None = None):
+        """`say` reports one line (an input problem, a warning, the summary)."""
         self.processing = processing
         self.reading = reading or ReadOptions()
         self.say = say

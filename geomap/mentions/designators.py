@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geomap.mentions.gazetteer_names import MAX_NAME_TOKENS
 from geomap.mentions.tokens import Tokens, TokenSpan
 
 # Words after a name that say what kind of place it is. Those in the first
@@ -32,7 +33,6 @@ TELLING_WORDS = {("governor",): "region", ("regional", "governor"): "region",
                  ("direction",): "city", ("axis",): "city", ("area",): "city",
                  ("sector",): "city", ("outskirts",): "city"}
 MAX_DESIGNATOR = max(len(words) for words in DESIGNATORS)
-MAX_COORDINATED_NAME = 6  # tokens of the name after "and" in "Kyiv and Chernihiv regions"
 NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS", "POS")
 
 
@@ -78,7 +78,7 @@ def _coordinated_designator(tokens: Tokens, end: int) -> str:
     before token `end`)."""
     if end < len(tokens) and tokens.lower(end) in ("and", "or", ","):
         j = end + 1
-        while (j < len(tokens) and j < end + 1 + MAX_COORDINATED_NAME
+        while (j < len(tokens) and j < end + 1 + MAX_NAME_TOKENS
                and tokens.texts[j][:1].isupper()):
             j += 1
         n, kind = designator_at(tokens, j, DESIGNATORS)

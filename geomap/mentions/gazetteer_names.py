@@ -13,7 +13,7 @@ NEIGHBOUR_COUNTRIES = {"UA", "RU", "BY", "PL", "MD", "RO", "HU", "SK"}
 # Penn tags of function words, which are never place names.
 FUNCTION_TAGS = {"DT", "PRP", "PRP$", "IN", "CC", "MD", "WDT", "WP", "WP$", "WRB", "TO", "EX",
                  "PDT", "POS", "RP", "UH", "CD", "SYM", ".", ",", ":", "-LRB-", "-RRB-", "``", "''"}
-MAX_NAME_TOKENS = 6
+MAX_NAME_TOKENS = 6  # the longest place name, in tokens
 NAME_PUNCTUATION = {"-", "–", "'", "’", ".", "/"}
 
 
