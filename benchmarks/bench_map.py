@@ -51,18 +51,19 @@ def synthetic_groups():
         words = tuple((w.lower(), w.lower().strip(".,")) for w in sentence.split())
         date = f"2022-{rng.randint(3, 12):02d}-{rng.randint(1, 28):02d}"
         source = rng.choice(SOURCES)
-        report = Report(sentence, (group.place.name,), f"doc-{i // 3}", f"Article {i // 3}",
-                        source, date, f"https://example.org/news/{i // 3}", 0)
+        report = Report(sentence, (group.place.name,), f"doc-{i // 3}", i // 3,
+                        f"news/{i // 3}.txt", f"Article {i // 3}", source, date,
+                        f"https://example.org/news/{i // 3}", 0)
         group.incidents.append(Incident(incident_types(words), date, "document", {}, [report]))
     return groups
 
 
 def geomap_build(groups, out: Path) -> float:
-    from geomap.export import write_atomic
+    from geomap.output_files import write_set
     from geomap.render import render_map
 
     start = time.perf_counter()
-    write_atomic(out, render_map(groups, INCIDENTS // 3))
+    write_set({out: render_map(groups, INCIDENTS // 3)}, print)
     return time.perf_counter() - start
 
 

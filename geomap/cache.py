@@ -6,14 +6,15 @@ gazetteer's digest and the digest of geomap's code (all of the package but
 the map's, the exports', the evaluation's and the command line's), so a
 changed article, gazetteer or program never reuses an old answer, while a
 moved or renamed folder (which changes ids made from file paths) still does.
-SQLite (WAL) in the user cache dir or --cache-dir; a corrupt cache file is
-moved aside.
+SQLite (WAL) in the user cache dir or --cache-dir; every value carries its
+checksum, and no problem with the cache stops a run (geomap.storage).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from pathlib import Path
 
 from geomap.documents import Document
 from geomap.records import compact_resolutions, resolutions_from_compact
-from geomap.resolve import Resolution, ResolvedDocument
-from geomap.storage import open_cache_db
+from geomap.resolve import Resolution, ResolvedDocument, fully_answered
+from geomap.storage import is_damaged, move_aside, open_cache_db, problem
 
 # The package's files that do not decide what an extraction is: the map and
 # the exports, the evaluation and the command line. Every other file, code or
@@ -32,6 +33,7 @@ from geomap.storage import open_cache_db
 NOT_EXTRACTION = ("__main__.py", "cli.py", "evaluate.py", "export.py", "incidents.py",
                   "render.py", "static/", "data/basemap.json", "data/places.tsv.gz")
 PACKAGE = Path(__file__).resolve().parent
+TABLE = "extraction"  # key, the value's SHA-256, the value (compact JSON in UTF-8)
 
 
 @cache
@@ -52,31 +54,71 @@ def extraction_digest(package: Path) -> str:
 
 
 class ExtractionCache:
-    """Document -> its resolutions, for one configuration of the pipeline."""
+    """Document -> its resolutions, for one configuration of the pipeline.
+
+    Each value carries its SHA-256, so a damaged or edited entry is found,
+    recomputed and replaced. Any problem with the cache file is one warning:
+    the run goes on without the cache (storage.open_cache_db)."""
 
     def __init__(self, directory: Path, configuration: str, warn: Callable[[str], None]):
         self.path = directory / "extractions.sqlite"
         self.prefix = hashlib.sha256(f"{configuration}|{code_digest()}".encode()).hexdigest()
-        self.hits = self.misses = 0
-        self.db = open_cache_db(self.path, "extractions", "key TEXT PRIMARY KEY, value TEXT", warn)
+        self.hits = self.misses = self.damaged = 0
+        self.warn = warn
+        self.db = open_cache_db(self.path, TABLE, "key TEXT PRIMARY KEY, sha256 TEXT, value BLOB",
+                                warn)
 
     def key(self, document: Document) -> str:
         content = json.dumps([document.text, document.date], ensure_ascii=False)
         return hashlib.sha256(f"{self.prefix}|{content}".encode()).hexdigest()
 
     def get(self, key: str, doc_id: str) -> list[Resolution] | None:
-        """The resolutions cached under `key`, their mentions given `doc_id`."""
-        row = self.db.execute("SELECT value FROM extractions WHERE key=?", (key,)).fetchone()
+        """The resolutions cached under `key`, their mentions given `doc_id`;
+        None when they are not there, or not intact."""
+        row = self._query("SELECT sha256, value FROM " + TABLE + " WHERE key=?", (key,))
         if row is None:
             self.misses += 1
             return None
+        try:
+            if hashlib.sha256(row[1]).hexdigest() != row[0]:
+                raise ValueError("checksum")
+            resolutions = resolutions_from_compact(row[1].decode("utf-8"), doc_id)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            self.damaged += 1  # recomputed, and replaced when put
+            self.misses += 1
+            return None
         self.hits += 1
-        return resolutions_from_compact(row[0], doc_id)
+        return resolutions
 
     def put(self, key: str, resolutions: list[Resolution]) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO extractions VALUES (?, ?)",
-                            (key, compact_resolutions(resolutions)))
+        if self.db is None:
+            return
+        value = compact_resolutions(resolutions).encode("utf-8")
+        try:
+            with self.db:
+                self.db.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)",
+                                (key, hashlib.sha256(value).hexdigest(), value))
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+
+    def _query(self, sql: str, parameters: tuple) -> tuple | None:
+        if self.db is None:
+            return None
+        try:
+            return self.db.execute(sql, parameters).fetchone()
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+            return None
+
+    def _give_up(self, exc: sqlite3.Error) -> None:
+        """Leave the cache alone for the rest of the run (a damaged file is moved aside)."""
+        assert self.db is not None
+        self.db.close()
+        self.db = None
+        if is_damaged(exc):
+            move_aside(self.path, exc, self.warn)
+        else:
+            self.warn(f"cache {self.path} cannot be used ({problem(exc)}); going on without it")
 
 
 @dataclass(frozen=True)
@@ -92,7 +134,8 @@ def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,
                ) -> Iterator[ResolvedDocument]:
     """Documents with their resolutions, in input order. `process` gets each
     document's cache lookup and runs the pipeline on those the cache lacks;
-    their results are cached."""
+    their results are cached, but for those with a name the geocoder did not
+    answer (a later run asks again)."""
     if cache is None:
         yield from process(CacheLookup(document, None) for document in documents)
         return
@@ -107,6 +150,6 @@ def with_cache(documents: Iterable[Document], cache: ExtractionCache | None,
 
     for resolved in process(looked_up()):
         key = new_keys.popleft()
-        if key is not None:
+        if key is not None and fully_answered(resolved.resolutions):
             cache.put(key, resolved.resolutions)
         yield resolved

@@ -10,6 +10,8 @@ import inspect
 import json
 import logging
 import os
+import re
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,10 +20,17 @@ from typing import Any, NoReturn
 import click
 
 from geomap import errors, pipeline
-from geomap.documents import DEFAULT_MAX_CHARS, DEFAULT_MAX_DOCUMENTS, STDIN_FORMATS, ReadOptions
+from geomap.documents import (
+    DEFAULT_MAX_CHARS,
+    DEFAULT_MAX_DOCUMENTS,
+    SPACY_MAX_CHARS,
+    STDIN_FORMATS,
+    ReadOptions,
+)
 from geomap.explain import explain_text, lookup_lines
 from geomap.extraction import FORMATS, MENTION_FORMAT
 from geomap.geocode import DEFAULT_SERVICE, DEFAULT_USER_AGENT, OFFLINE_ENV, GeocoderSettings
+from geomap.input_files import DEFAULT_MAX_FILE_BYTES, Selection
 from geomap.mentions.nlp import MODEL
 from geomap.storage import user_cache_dir
 from geomap.workers import default_jobs
@@ -30,18 +39,30 @@ DEFAULT_OUTPUT = Path("output/map.html")
 # Every error a command can end with, and its exit code (see the README).
 EXIT_CODES: dict[type[errors.GeomapError], int] = {
     errors.InputsFailed: 1,  # the outputs were written from the other inputs
-    errors.WorkerDied: 1,
-    errors.SchedulerUnreachable: 1,
     errors.UnknownName: 1,
-    errors.NothingRead: 2,
+    errors.NothingRead: 2,  # nothing was written, for any of these
     errors.StrictStop: 2,
     errors.UsageError: 2,
+    errors.WorkerDied: 2,
+    errors.SchedulerUnreachable: 2,
+    errors.OutputFailed: 2,
+    errors.Interrupted: 130,
 }
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = EXIT_CODES[errors.Interrupted]
+
+
+# Characters that would let a file name or article text end the line, move
+# the cursor or talk to the terminal (ESC, OSC), or reorder what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text with its control characters written as escapes (\\n, \\x1b)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def say(line: str) -> None:
-    click.echo(f"geomap: {line}", err=True)
+    click.echo(f"geomap: {printable(line)}", err=True)
 
 
 def option_group(build: Callable[..., Any], *options: Callable) -> Callable:
@@ -61,11 +82,13 @@ def option_group(build: Callable[..., Any], *options: Callable) -> Callable:
     return apply
 
 
-def reading(include: tuple[str, ...], exclude: tuple[str, ...], text_column: str,
-            id_column: str, stdin_format: str, max_chars: int, max_documents: int,
+def reading(include: tuple[str, ...], exclude: tuple[str, ...], follow_links: bool,
+            full_paths: bool, text_column: str, id_column: str, stdin_format: str,
+            max_chars: int, max_documents: int, max_file_bytes: int,
             strict: bool) -> ReadOptions:
-    return ReadOptions(include=include, exclude=exclude,
-                       columns={"text": text_column, "id": id_column},
+    selection = Selection(include=include, exclude=exclude, follow_links=follow_links,
+                          full_paths=full_paths, max_file_bytes=max_file_bytes)
+    return ReadOptions(selection=selection, columns={"text": text_column, "id": id_column},
                        max_chars=max_chars, max_documents=max_documents,
                        stdin_format=stdin_format, strict=strict)
 
@@ -88,17 +111,24 @@ input_options = option_group(
                  help="In folders, read only files matching GLOB (repeatable)."),
     click.option("--exclude", multiple=True, metavar="GLOB",
                  help="In folders, leave out files matching GLOB (repeatable)."),
+    click.option("--follow-links", is_flag=True,
+                 help="In folders, also follow links that lead out of the folder."),
+    click.option("--full-paths", is_flag=True,
+                 help="Name files by their full paths in the map and exports [default: by "
+                      "their paths inside the input folder, or their own names]."),
     click.option("--text-column", default="text", show_default=True,
                  help="CSV column / JSON field holding the article text."),
     click.option("--id-column", default="id", show_default=True,
                  help="CSV column / JSON field holding the article id."),
     click.option("--stdin-format", type=click.Choice(STDIN_FORMATS), default="txt",
                  show_default=True, help="Format of the input read from '-'."),
-    click.option("--max-chars", type=click.IntRange(min=1000), default=DEFAULT_MAX_CHARS,
-                 show_default=True,
+    click.option("--max-chars", type=click.IntRange(min=1000, max=SPACY_MAX_CHARS),
+                 default=DEFAULT_MAX_CHARS, show_default=True,
                  help="Longer articles are read in parts of at most this many characters."),
     click.option("--max-documents", type=click.IntRange(min=1), default=DEFAULT_MAX_DOCUMENTS,
                  show_default=True, help="Stop reading after this many documents."),
+    click.option("--max-file-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_FILE_BYTES,
+                 show_default=True, help="Refuse larger files (each is read whole)."),
     click.option("--strict", is_flag=True,
                  help="Any failed input is fatal, before anything is written."),
 )
@@ -155,7 +185,9 @@ class Command(click.Command):
                 raise BadValue(str(exc), ctx=ctx, param_hint=exc.option) from None
             raise BadUsage(str(exc), ctx=ctx) from None
         except errors.GeomapError as exc:
-            if str(exc):
+            if isinstance(exc, errors.Interrupted):
+                say(str(exc))  # as Ctrl-C at any other moment says it
+            elif str(exc):
                 say(f"error: {exc}")
             ctx.exit(EXIT_CODES[type(exc)])
 
@@ -174,8 +206,13 @@ def cli() -> None:
     logging.getLogger("geopy").setLevel(logging.ERROR)
 
 
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> NoReturn:
-    """The `geomap` command: Ctrl-C stops it cleanly, without a traceback."""
+    """The `geomap` command: Ctrl-C and SIGTERM stop it cleanly, without a traceback."""
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         # Without standalone mode, click returns the exit code a command ends with.
         ended = cli.main(prog_name="geomap", standalone_mode=False)
@@ -215,7 +252,9 @@ def build(inputs: tuple[str, ...], output: Path, geojson_path: Path | None,
     """Build an HTML map (and GeoJSON and CSV) from articles: files, folders, or '-' for stdin."""
     files = pipeline.MapFiles(output, geojson_path or output.with_suffix(".geojson"),
                               csv_path or output.with_suffix(".csv"))
-    run = pipeline.Run(processing, say, reading, geocoding)
+    outputs = {"-o": files.html, "--geojson": files.geojson, "--csv": files.csv}
+    run = pipeline.Run(processing, say, pipeline.outputs_kept_out(reading, inputs, outputs),
+                       geocoding)
     pipeline.build_map(run, inputs, files, from_extract)
 
 
@@ -250,6 +289,8 @@ def extract(inputs: tuple[str, ...], output_format: str, output: Path | None,
     needs)."""
     if explain_picks:  # the cache keeps picks, not every candidate
         processing = dataclasses.replace(processing, cache_dir=None)
+    if output is not None and engine == "local":
+        reading = pipeline.outputs_kept_out(reading, inputs, {"-o": output})
     run = pipeline.Run(processing, say, reading, geocoding)
     if engine == "dask":
         from geomap.dask_engine import extract_on_dask
@@ -268,7 +309,8 @@ def extract(inputs: tuple[str, ...], output_format: str, output: Path | None,
 def explain(text: str, date: str, limit: int) -> None:
     """Show, for each place name in TEXT ('-' reads stdin), the candidates
     considered, their scores and the reason for the pick."""
-    for line in explain_text(sys.stdin.read() if text == "-" else text, date, limit):
+    for line in explain_text(sys.stdin.read(SPACY_MAX_CHARS + 1) if text == "-" else text,
+                             date, limit):
         click.echo(line)
 
 

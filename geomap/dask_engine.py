@@ -13,7 +13,9 @@ files must be at the same path on every worker (a shared filesystem).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import ipaddress
 import logging
 import mmap
 from collections import deque
@@ -23,21 +25,14 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from geomap.batch import resolve_batch
-from geomap.documents import (
-    STDIN,
-    Document,
-    InputLog,
-    LineRange,
-    ReadOptions,
-    files_of,
-    kind_of,
-    read_file,
-)
-from geomap.errors import NothingRead, SchedulerUnreachable, UsageError
-from geomap.export import atomic_directory
+from geomap.documents import Document, InputLog, LineRange, ReadOptions, read_file
+from geomap.errors import Interrupted, NothingRead, SchedulerUnreachable, UsageError
 from geomap.extraction import extraction_lines
+from geomap.input_files import STDIN, InputFile, files_of, kind_of
+from geomap.output_files import atomic_directory
 from geomap.pipeline import Run
 from geomap.resolve import ResolvedDocument
 
@@ -50,6 +45,7 @@ PARTITIONS_PER_WORKER = 4
 # enough to keep the client's memory flat however long the archive.
 QUEUED_PER_WORKER = 2
 PARTS = "part-*.jsonl"
+LOOPBACK = "127.0.0.1"
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -59,7 +55,7 @@ Result = TypeVar("Result")
 class Piece:
     """A file to read whole, or a line-aligned part of a JSONL file."""
 
-    path: str
+    file: InputFile
     part: LineRange | None = None
 
 
@@ -100,7 +96,7 @@ def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, outp
     process as OUTPUT/part-NNNNN.jsonl in input order. Without a scheduler,
     a local cluster of --jobs worker processes."""
     try:
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401 - only whether it is installed
     except ImportError:
         raise UsageError("--engine dask needs Dask: pip install 'geomap[dask]'") from None
     if output is None:
@@ -110,22 +106,40 @@ def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, outp
                          "allow one request a second, not one per worker")
     if STDIN in inputs:
         raise UsageError("the Dask engine reads files, not standard input")
+    if scheduler is not None and run.offline and not is_loopback(scheduler):
+        raise UsageError(f"--offline: {scheduler} is on the network; use a local cluster "
+                         "(no --scheduler) or a scheduler on this machine", option="--scheduler")
+    try:
+        _extract(run, inputs, output, output_format, explain, scheduler, partition_bytes)
+    except asyncio.CancelledError:  # Ctrl-C while the cluster starts or stops
+        raise Interrupted("interrupted; no output file was changed") from None
+    run.finish()
+
+
+def _extract(run: Run, inputs: tuple[str, ...], output: Path, output_format: str,
+             explain: bool, scheduler: str | None, partition_bytes: int | None) -> None:
+    from distributed import Client, LocalCluster
+
     with contextlib.ExitStack() as stack:
         stack.enter_context(contextlib.suppress(NothingRead))
         # The folder first (a bad one fails fast); the cluster is gone before it is renamed.
-        try:
-            folder = stack.enter_context(atomic_directory(output, PARTS))
-        except FileExistsError as exc:
-            raise UsageError(str(exc)) from None
+        folder = stack.enter_context(atomic_directory(output, PARTS))
         address = scheduler
         if address is None:
+            # Loopback only: nothing of the cluster (its workers' folders and
+            # memory, its metrics) is served to the network, and no dashboard.
             address = stack.enter_context(LocalCluster(
-                n_workers=run.processing.jobs, threads_per_worker=1, dashboard_address=":0",
+                n_workers=run.processing.jobs, threads_per_worker=1, host=LOOPBACK,
+                dashboard_address=f"{LOOPBACK}:0", scheduler_kwargs={"dashboard": False},
                 silence_logs=logging.ERROR))  # not its notes on tasks cancelled at --max-documents
         try:
             client = stack.enter_context(Client(address))
-        except OSError as exc:
+        except (TimeoutError, OSError) as exc:
             raise SchedulerUnreachable(f"cannot reach the Dask scheduler: {exc}") from None
+        except (ValueError, TypeError, MemoryError, EOFError) as exc:
+            # What a server that is not a Dask scheduler makes the protocol read.
+            raise SchedulerUnreachable(f"{address} does not answer as a Dask scheduler "
+                                       f"({type(exc).__name__})") from None
         workers = sum(client.nthreads().values())
         partitions = plan_partitions(inputs, run.reading, run.log, workers, partition_bytes)
         parts = run_partitions(client, partitions, run.reading, run.processing.model,
@@ -134,18 +148,28 @@ def extract_on_dask(run: Run, inputs: tuple[str, ...], output: Path | None, outp
             (folder / f"part-{number:05d}.jsonl").write_text("".join(lines), encoding="utf-8")
         if not run.anything_read:
             raise NothingRead
-    run.finish()
 
 
-def jsonl_parts(path: Path, size: int, part_bytes: int) -> list[Piece]:
+def is_loopback(address: str) -> bool:
+    """Whether a scheduler address is on this machine (tcp://127.0.0.1:8786, localhost)."""
+    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def jsonl_parts(file: InputFile, size: int, part_bytes: int) -> list[Piece]:
     """A JSONL file as line-aligned pieces of about `part_bytes` each."""
     pieces = []
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with open(file.path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         start, line = 0, 1
         while start < size:
             newline = data.find(b"\n", start + part_bytes)
             end = size if newline < 0 else newline + 1
-            pieces.append(Piece(str(path), LineRange(start, end, line)))
+            pieces.append(Piece(file, LineRange(start, end, line)))
             line += data[start:end].count(b"\n")
             start = end
     return pieces
@@ -162,17 +186,17 @@ def plan_partitions(inputs: tuple[str, ...], options: ReadOptions, log: InputLog
                     partition_bytes: int | None = None) -> list[list[Piece]]:
     """The inputs' files cut into partitions of about `partition_bytes` (by
     default sized for `workers`), in input order."""
-    files = [(file, file.stat().st_size) for name in inputs
-             for file in files_of(name, options, log)]
+    files = [(file, file.path.stat().st_size) for name in inputs
+             for file in files_of(name, options.selection, log.file_problems)]
     target = partition_bytes or partition_size(sum(size for _file, size in files), workers)
     partitions: list[list[Piece]] = []
     current: list[Piece] = []
     current_bytes = 0
     for file, size in files:
-        if kind_of(file) == "jsonl" and size > target:
+        if kind_of(file.path) == "jsonl" and size > target:
             pieces = [(piece, target) for piece in jsonl_parts(file, size, target)]
         else:
-            pieces = [(Piece(str(file)), size)]
+            pieces = [(Piece(file), size)]
         for piece, piece_bytes in pieces:
             current.append(piece)
             current_bytes += piece_bytes
@@ -192,7 +216,7 @@ def extract_partition(pieces: list[Piece], options: ReadOptions, model: str,
     def documents() -> Iterator[Document]:
         for piece in pieces:
             already = log.processed
-            yield from read_file(Path(piece.path), options, log, piece.part)
+            yield from read_file(piece.file, options, log, piece.part)
             if piece.part and piece.part.start > 0:
                 log.processed = already  # a file read in parts counts once, with its first
     batch = list(documents())

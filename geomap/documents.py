@@ -3,45 +3,51 @@
 Supported: .txt, .md, .html/.htm (article text and metadata by trafilatura,
 else the page's visible text), .json (an object or a list of objects),
 .jsonl, .csv (a text column and optional id/title/source/date/url columns),
-folders (recursively, with include/exclude globs) and "-" for stdin.
-Encodings: UTF-8 with or without BOM, UTF-16 with BOM, and cp1251, koi8-u and
-latin-1 detected with charset-normalizer. A bad input is reported in one line
-naming the file (and line or row) and the problem; the others are still read.
+the files of folders (geomap.input_files) and "-" for stdin, in the
+encodings geomap.decoding reads. A bad input is reported in one line naming
+the file (and line or row) and the problem; the others are still read. A
+date that is not a real day is reported and left out.
 """
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import csv
-import fnmatch
+import datetime as dt
 import io
 import json
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
+from typing import BinaryIO
 
+from geomap.decoding import DecodeError, decode
 from geomap.errors import StrictStop
+from geomap.input_files import (
+    STDIN,
+    FileProblems,
+    InputFile,
+    Selection,
+    files_of,
+    kind_of,
+)
+from geomap.input_files import estimated_count as estimated_files_count
 
-TEXT_SUFFIXES = {".txt", ".md"}
-HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".json", ".jsonl", ".csv"}
-STDIN = "-"
 STDIN_FORMATS = ("txt", "html", "json", "jsonl", "csv")
 
 META_FIELDS = ("title", "source", "date", "url")
 TITLE_MAX = 120
-# spaCy handles up to a million characters at a time; longer articles are
-# read in parts of at most this size, split at paragraph breaks.
-DEFAULT_MAX_CHARS = 1_000_000
+# spaCy takes up to a million characters at a time, but its memory grows
+# with the text (some 3 GB for a million characters): longer articles are
+# read in parts of at most DEFAULT_MAX_CHARS, split at paragraph breaks.
+SPACY_MAX_CHARS = 1_000_000
+DEFAULT_MAX_CHARS = 100_000
 DEFAULT_MAX_DOCUMENTS = 1_000_000
-LEGACY_ENCODINGS = ["cp1251", "koi8_u", "latin_1"]
-BINARY_SIGNATURES = (b"\x89PNG", b"PK\x03\x04", b"%PDF", b"GIF8", b"\xff\xd8\xff", b"\x7fELF",
-                     b"\x1f\x8b", b"BZh", b"7z\xbc\xaf")
+# Dates a news article can bear; others are typos or placeholders (0001-01-01).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+# A CSV cell may hold a whole article; the csv module's default limit is 131,072.
+CSV_FIELD_LIMIT = 2**31 - 1
 
 # The seeds' inline header: "date 2022-03-16 (NewsNation) — text ...".
 _INLINE_HEADER = re.compile(
@@ -51,6 +57,9 @@ _INLINE_HEADER = re.compile(
 # "Title: ...", "Source: ..." lines at the top of a file.
 _FIELD_LINE = re.compile(r"\A(?P<key>title|source|date|url)\s*:\s*(?P<value>.*)\Z", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+TOO_DEEP = "JSON nested too deeply to be an article record"
 
 
 class InputError(Exception):
@@ -83,8 +92,7 @@ class LineRange:
 
 @dataclass
 class ReadOptions:
-    include: tuple[str, ...] = ()  # globs a file in a folder must match (any)
-    exclude: tuple[str, ...] = ()  # globs that leave a file out
+    selection: Selection = field(default_factory=Selection)  # which files of folders
     columns: dict[str, str] = field(default_factory=dict)  # field -> CSV/JSON column name
     max_chars: int = DEFAULT_MAX_CHARS
     max_documents: int = DEFAULT_MAX_DOCUMENTS
@@ -103,6 +111,7 @@ class InputLog:
         self.strict = strict
         self.processed = self.skipped = self.failed = 0
         self.documents = 0
+        self.limit_reached = False  # --max-documents stopped the reading, and said so
 
     def fail(self, message: str) -> None:
         self.failed += 1
@@ -115,15 +124,38 @@ class InputLog:
         self.skipped += 1
         self.say(f"skipped: {message}")
 
+    def warn(self, message: str) -> None:
+        """A problem the input is still read with (a bad date, replaced bytes)."""
+        self.say(f"warning: {message}")
+
+    @property
+    def file_problems(self) -> FileProblems:
+        return FileProblems(self.fail, self.skip)
+
     def summary(self) -> str:
         return (f"inputs: {self.processed} processed, {self.skipped} skipped, "
                 f"{self.failed} failed")
 
 
 def iso_date(value: object) -> str:
-    """The YYYY-MM-DD part of a date string, or "" when there is none."""
+    """The YYYY-MM-DD part of a date string, or "" when there is none;
+    ValueError when it is not a day between FIRST_YEAR and LAST_YEAR."""
     match = _ISO_DATE.search(str(value or ""))
-    return match.group(0) if match else ""
+    if not match:
+        return ""
+    date = dt.date.fromisoformat(match.group(0))
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        raise ValueError(f"year {date.year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return match.group(0)
+
+
+def checked_date(value: object, where: str, warn: Callable[[str], None]) -> str:
+    """iso_date, or "" with a warning naming `where` when the date is not a real day."""
+    try:
+        return iso_date(value)
+    except ValueError as exc:
+        warn(f"{where}: date {str(value)[:40]!r} is not a real day ({exc}); read without a date")
+        return ""
 
 
 def default_title(text: str) -> str:
@@ -131,34 +163,6 @@ def default_title(text: str) -> str:
     if len(first_line) <= TITLE_MAX:
         return first_line
     return first_line[:TITLE_MAX].rsplit(" ", 1)[0] + "…"
-
-
-def decode(data: bytes) -> str:
-    """Bytes of a text file as text: BOMs honoured, UTF-8 first, then the
-    region's legacy encodings by charset-normalizer; NULs and CRs removed."""
-    if not data.strip():
-        raise InputError("empty file")
-    if data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16", errors="replace")
-    else:
-        head = data[:8192]
-        if head.startswith(BINARY_SIGNATURES) or head.count(0) > len(head) // 10:
-            raise InputError("binary file, not text")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
-            if best is None:
-                raise InputError("not text in UTF-8, UTF-16, cp1251, koi8-u or latin-1") from None
-            text = str(best)
-    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise InputError("no text")
-    return text
 
 
 def split_header(raw: str) -> tuple[dict[str, str], str]:
@@ -200,17 +204,18 @@ def split_header(raw: str) -> tuple[dict[str, str], str]:
 def parts(text: str, max_chars: int) -> list[str]:
     """The text cut at paragraph (else line, else any) breaks into parts of at most max_chars."""
     out = []
-    while len(text) > max_chars:
+    start = 0
+    while len(text) - start > max_chars:
         for separator in ("\n\n", "\n", " "):
-            cut = text.rfind(separator, 0, max_chars - len(separator) + 1)
-            if cut > 0:
+            cut = text.rfind(separator, start, start + max_chars - len(separator) + 1)
+            if cut > start:
                 cut += len(separator)  # the break stays with the part it ends
                 break
         else:
-            cut = max_chars
-        out.append(text[:cut])
-        text = text[cut:]
-    out.append(text)
+            cut = start + max_chars
+        out.append(text[start:cut])
+        start = cut
+    out.append(text[start:])
     return [part for part in out if part.strip()]
 
 
@@ -223,16 +228,19 @@ def documents_of(doc_id: str, text: str, options: ReadOptions, **meta: str) -> I
         yield Document(id=part_id, text=chunk, title=title, **meta)
 
 
-def text_documents(raw: str, path: str, options: ReadOptions) -> Iterator[Document]:
+def text_documents(raw: str, path: str, options: ReadOptions,
+                   log: InputLog) -> Iterator[Document]:
     meta, text = split_header(raw)
     if not text.strip():
         raise InputError("no article text")
     yield from documents_of(path, text, options, title=meta.get("title", ""),
-                            source=meta.get("source", ""), date=iso_date(meta.get("date")),
+                            source=meta.get("source", ""),
+                            date=checked_date(meta.get("date"), path, log.warn),
                             url=meta.get("url", ""), path=path)
 
 
-def html_documents(raw: str, path: str, options: ReadOptions) -> Iterator[Document]:
+def html_documents(raw: str, path: str, options: ReadOptions,
+                   log: InputLog) -> Iterator[Document]:
     """The article's text and metadata; a page with no article gives its visible text."""
     import trafilatura
 
@@ -242,7 +250,8 @@ def html_documents(raw: str, path: str, options: ReadOptions) -> Iterator[Docume
         raise InputError("no text in the page")
     get = (lambda name: str(getattr(extracted, name, None) or "")) if extracted else (lambda _: "")
     yield from documents_of(path, text, options, title=get("title"), source=get("sitename"),
-                            date=iso_date(get("date")), url=get("url"), path=path)
+                            date=checked_date(get("date"), path, log.warn), url=get("url"),
+                            path=path)
 
 
 def visible_text(html: str) -> str:
@@ -257,8 +266,8 @@ def visible_text(html: str) -> str:
     return "\n".join(line.strip() for line in tree.text_content().splitlines() if line.strip())
 
 
-def record_documents(record: object, where: str, path: str,
-                     options: ReadOptions) -> Iterator[Document]:
+def record_documents(record: object, where: str, path: str, options: ReadOptions,
+                     log: InputLog) -> Iterator[Document]:
     """A JSON/JSONL/CSV record with a text field; other fields are ignored."""
     if not isinstance(record, dict):
         raise InputError(f"{where}: not an object with a \"{options.column('text')}\" field")
@@ -270,7 +279,7 @@ def record_documents(record: object, where: str, path: str,
         str(record_id) if record_id not in (None, "") else where, text.replace("\x00", ""),
         options, title=str(record.get(options.column("title")) or ""),
         source=str(record.get(options.column("source")) or ""),
-        date=iso_date(record.get(options.column("date"))),
+        date=checked_date(record.get(options.column("date")), where, log.warn),
         url=str(record.get(options.column("url")) or ""), path=path)
 
 
@@ -286,13 +295,15 @@ def json_lines(lines: Iterable[str], name: str, log: InputLog,
             yield where, json.loads(line)
         except json.JSONDecodeError as exc:
             log.fail(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})")
+        except RecursionError:
+            log.fail(f"{where}: {TOO_DEEP}")
 
 
 def jsonl_documents(raw: str, path: str, options: ReadOptions, log: InputLog,
                     first_line: int = 1) -> Iterator[Document]:
     for where, record in json_lines(raw.split("\n"), path, log, first_line):
         try:
-            yield from record_documents(record, where, path, options)
+            yield from record_documents(record, where, path, options, log)
         except InputError as exc:
             log.fail(str(exc))
 
@@ -303,24 +314,27 @@ def json_documents(raw: str, path: str, options: ReadOptions, log: InputLog) -> 
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg} "
                          f"(line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(TOO_DEEP) from None
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, start=1):
         where = path if not isinstance(data, list) else f"{path}[{number}]"
         try:
-            yield from record_documents(record, where, path, options)
+            yield from record_documents(record, where, path, options, log)
         except InputError as exc:
             log.fail(str(exc))
 
 
 def csv_documents(raw: str, path: str, options: ReadOptions, log: InputLog) -> Iterator[Document]:
-    reader = csv.reader(io.StringIO(raw, newline=""))
-    header = next(reader, None)
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    rows = csv_rows(raw, path, log)
+    header = next(rows, None)
     text_column = options.column("text")
     if not header or text_column not in header:
         columns = ", ".join(header or []) or "none"
         raise InputError(f"no \"{text_column}\" column (columns: {columns}); "
                          "name the text column with --text-column")
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         where = f"{path}:row {number}"
@@ -328,17 +342,45 @@ def csv_documents(raw: str, path: str, options: ReadOptions, log: InputLog) -> I
             log.fail(f"{where}: {len(row)} fields, the header has {len(header)}")
             continue
         try:
-            yield from record_documents(dict(zip(header, row)), where, path, options)
+            yield from record_documents(dict(zip(header, row)), where, path, options, log)
         except InputError as exc:
             log.fail(str(exc))
+
+
+def csv_rows(raw: str, path: str, log: InputLog) -> Iterator[list[str]]:
+    """A CSV's rows. A quote never closed would make the rest of the file one
+    cell (the csv module's lenient reading): that last row is reported instead."""
+    reader = csv.reader(io.StringIO(raw, newline=""))
+    pending: list[str] | None = None
+    first_line = last_line = 0
+    for row in reader:
+        if pending is not None:
+            yield pending
+        pending, first_line, last_line = row, last_line + 1, reader.line_num
+    if pending is None:
+        return
+    if last_line > first_line and _quote_left_open(raw, first_line):
+        log.fail(f"{path}:line {first_line}: a quote opened on this line is never closed; "
+                 f"lines {first_line}-{last_line} were not read")
+        return
+    yield pending
+
+
+def _quote_left_open(raw: str, first_line: int) -> bool:
+    tail = raw.split("\n", first_line - 1)[-1]
+    try:
+        next(csv.reader(io.StringIO(tail, newline=""), strict=True), None)
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def documents_in(raw: str, path: str, kind: str, options: ReadOptions,
                  log: InputLog, first_line: int = 1) -> Iterator[Document]:
     if kind in ("txt", "md"):
-        return text_documents(raw, path, options)
+        return text_documents(raw, path, options, log)
     if kind == "html":
-        return html_documents(raw, path, options)
+        return html_documents(raw, path, options, log)
     if kind == "jsonl":
         return jsonl_documents(raw, path, options, log, first_line)
     if kind == "json":
@@ -346,122 +388,76 @@ def documents_in(raw: str, path: str, kind: str, options: ReadOptions,
     return csv_documents(raw, path, options, log)
 
 
-def kind_of(path: Path) -> str:
-    suffix = path.suffix.lower()
-    return "html" if suffix in HTML_SUFFIXES else suffix.lstrip(".")
-
-
-def _matches(relative: str, globs: Iterable[str]) -> bool:
-    """Whether a file's path below the folder, or its name, matches a glob."""
-    name = os.path.basename(relative)
-    return any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(name, g) for g in globs)
-
-
-def _wanted(relative: str, options: ReadOptions) -> bool:
-    if options.include and not _matches(relative, options.include):
-        return False
-    return not _matches(relative, options.exclude)
-
-
-def folder_files(folder: Path, options: ReadOptions, log: InputLog) -> Iterator[Path]:
-    """Files under a folder in name order, following links but never in circles."""
-    seen = set()
-    for root, dirs, files in os.walk(folder, followlinks=True, onerror=lambda e: log.fail(
-            f"{e.filename}: {e.strerror.lower() if e.strerror else e}")):
-        real = os.path.realpath(root)
-        if real in seen:
-            log.skip(f"{root}: a link back into a folder already read (directory loop)")
-            dirs[:] = []
-            continue
-        seen.add(real)
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(root) / name
-            relative = str(path.relative_to(folder))
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                log.skip(f"{path}: unsupported file type {path.suffix or '(none)'}")
-            elif _wanted(relative, options):
-                yield path
-
-
-def files_of(name: str, options: ReadOptions, log: InputLog) -> Iterator[Path]:
-    """The supported files an input path names: the file, or those in the folder."""
-    path = Path(name)
-    if path.is_dir():
-        files = list(folder_files(path, options, log))
-    elif path.exists():
-        files = [path]
-    else:
-        log.fail(f"{name}: no such file or directory")
-        return
-    for file in files:
-        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-            log.fail(f"{file}: unsupported file type {file.suffix or '(none)'}; use one of "
-                     f"{', '.join(sorted(SUPPORTED_SUFFIXES))}")
-            continue
-        yield file
-
-
 def estimated_count(paths: Iterable[str], options: ReadOptions) -> int | None:
-    """About how many documents `paths` hold, for a progress bar's ETA: one
-    per JSONL line or CSV row, one per other file (an article read in parts
-    counts once); None when reading stdin."""
-    silent = InputLog(lambda _line: None)  # reading reports the errors
-    total = 0
-    for name in paths:
-        if name == STDIN:
-            return None
-        for file in files_of(name, options, silent):
-            if kind_of(file) not in ("jsonl", "csv"):
-                total += 1
-                continue
-            with contextlib.suppress(OSError), open(file, "rb") as f:
-                lines = sum(chunk.count(b"\n") for chunk in iter(partial(f.read, 1 << 20), b""))
-                total += lines - (kind_of(file) == "csv")  # its header
-    return min(total, options.max_documents)
+    """About how many documents `paths` hold (input_files.estimated_count)."""
+    return estimated_files_count(paths, options.selection, options.max_documents)
 
 
 def read_documents(paths: Iterable[str], log: InputLog,
                    options: ReadOptions | None = None) -> Iterator[Document]:
-    """Every document in `paths`; a bad input is reported and the rest still read."""
+    """Every document in `paths`; a bad input is reported and the rest still
+    read, until --max-documents documents have been read."""
     options = options or ReadOptions()
     for name in paths:
         if name == STDIN:
-            yield from _read_one(sys.stdin.buffer.read, "<stdin>", options.stdin_format,
-                                 options, log)
-            continue
-        for file in files_of(name, options, log):
-            yield from read_file(file, options, log)
-        if log.documents >= options.max_documents:
-            return
+            files: Iterable[InputFile | None] = (None,)
+        else:
+            files = files_of(name, options.selection, log.file_problems)
+        for file in files:
+            if log.documents >= options.max_documents:
+                if not log.limit_reached:
+                    log.skip(f"{file.name if file else '<stdin>'} and every input after it: "
+                             f"the limit of {options.max_documents} documents is reached "
+                             "(--max-documents)")
+                return
+            if file is None:
+                yield from _read_one(partial(_read_at_most, sys.stdin.buffer, options),
+                                     "<stdin>", options.stdin_format, options, log)
+            else:
+                yield from read_file(file, options, log)
 
 
-def read_file(file: Path, options: ReadOptions, log: InputLog,
+def read_file(file: InputFile, options: ReadOptions, log: InputLog,
               part: LineRange | None = None) -> Iterator[Document]:
     """The documents of one file, or of the given part of a JSONL file."""
-    if part is None:
-        return _read_one(file.read_bytes, str(file), kind_of(file), options, log)
-
     def read() -> bytes:
-        with open(file, "rb") as f:
+        with open(file.path, "rb") as f:
+            if part is None:
+                return _read_at_most(f, options)
             f.seek(part.start)
             return f.read(part.end - part.start)
-    return _read_one(read, str(file), "jsonl", options, log, first_line=part.first_line)
+    kind = "jsonl" if part else kind_of(file.path)
+    return _read_one(read, file.name, kind, options, log, first_line=part.first_line if part else 1)
+
+
+def _read_at_most(stream: BinaryIO, options: ReadOptions) -> bytes:
+    """A stream's bytes, refusing more than --max-file-bytes (a file may grow
+    after it was looked at, and stdin has no size)."""
+    limit = options.selection.max_file_bytes
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"larger than the limit of {limit:,} bytes (--max-file-bytes)")
+    return data
 
 
 def _read_one(read: Callable[[], bytes], name: str, kind: str, options: ReadOptions,
               log: InputLog, first_line: int = 1) -> Iterator[Document]:
     try:
-        raw = decode(read())
-        for document in documents_in(raw, name, kind, options, log, first_line):
+        decoded = decode(read())
+        replaced = decoded.warning(first_line)
+        if replaced:
+            log.warn(f"{name}: {replaced}")
+        for document in documents_in(decoded.text, name, kind, options, log, first_line):
             if log.documents >= options.max_documents:
+                log.limit_reached = True
                 log.skip(f"{name}: the limit of {options.max_documents} documents is reached "
-                         "(--max-documents)")
+                         "(--max-documents); the rest of this input and every input after it "
+                         "were not read")
                 return
             log.documents += 1
             yield document
         log.processed += 1
-    except InputError as exc:
+    except (InputError, DecodeError) as exc:
         log.fail(f"{name}: {exc}")
     except OSError as exc:
         log.fail(f"{name}: {(exc.strerror or str(exc)).lower()}")

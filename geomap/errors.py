@@ -38,3 +38,12 @@ class SchedulerUnreachable(GeomapError):
 
 class UnknownName(GeomapError):
     """`gazetteer lookup`: the gazetteer has no place of that name."""
+
+
+class OutputFailed(GeomapError):
+    """An output could not be written (an unwritable folder, a full disk);
+    the previous outputs are as they were."""
+
+
+class Interrupted(GeomapError):
+    """Ctrl-C or SIGTERM; the message says whether the outputs were written."""

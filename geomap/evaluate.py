@@ -27,8 +27,21 @@ ANSWER_RANK = {"settlement": 0, "facility": 0, "raion": 1, "oblast": 2}
 
 
 def read_gold(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+    """The gold records of a JSONL file; ValueError naming the line that is not one."""
+    records = []
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    record = json.loads(line)
+                    if not isinstance(record, dict):
+                        raise ValueError(f"{path}:{number}: not a JSON object")
+                    records.append(record)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise ValueError(f"{path}:{number}: not a line of JSON gold") from None
+    return records
 
 
 def gold_kind(records: list[dict]) -> str:

@@ -6,8 +6,8 @@ name can mean (`geomap gazetteer lookup`)."""
 from __future__ import annotations
 
 from geomap import gazetteer
-from geomap.documents import Document, iso_date
-from geomap.errors import UnknownName
+from geomap.documents import SPACY_MAX_CHARS, Document, iso_date
+from geomap.errors import UnknownName, UsageError
 from geomap.mentions import extract_mentions
 from geomap.resolve import Resolution, resolve_document
 from geomap.resolve.priors import prior
@@ -15,9 +15,19 @@ from geomap.resolve.priors import prior
 
 def explain_text(text: str, date: str, limit: int) -> list[str]:
     """How each place name in `text`, dated `date` (YYYY-MM-DD or ""), is
-    resolved, with up to `limit` candidates each."""
+    resolved, with up to `limit` candidates each; UsageError for a text
+    spaCy cannot take or a date that is not a day."""
+    if len(text) > SPACY_MAX_CHARS:
+        raise UsageError(f"the text is longer than {SPACY_MAX_CHARS:,} characters; "
+                         "explain a part of it", option="TEXT")
+    try:
+        day = iso_date(date)
+    except ValueError as exc:
+        raise UsageError(f"{date!r} is not a day ({exc})", option="--date") from None
+    if date and not day:
+        raise UsageError(f"{date!r} is not a date in the form YYYY-MM-DD", option="--date")
     places = gazetteer.load()
-    document = Document(id="text", text=text, date=iso_date(date))
+    document = Document(id="text", text=text, date=day)
     found = next(extract_mentions([document], places))[1]
     if not found:
         return ["no place names found"]

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import TextIO
 
-from geomap.documents import STDIN, InputError, InputLog, ReadOptions, files_of, json_lines
+from geomap.documents import InputError, InputLog, json_lines
+from geomap.input_files import STDIN, Selection, files_of
 from geomap.records import document_from_record, document_record, place_summary
 from geomap.resolve import Resolution, ResolvedDocument, toponyms
 
@@ -75,8 +76,8 @@ def _sources(name: str, log: InputLog) -> Iterator[tuple[str, Callable[[], TextI
     if name == STDIN:
         yield "<stdin>", lambda: io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
         return
-    for file in files_of(name, ReadOptions(include=("*.jsonl",)), log):
-        yield str(file), partial(open, file, encoding="utf-8")
+    for file in files_of(name, Selection(include=("*.jsonl",)), log.file_problems):
+        yield file.name, partial(open, file.path, encoding="utf-8")
 
 
 def _records_in(lines: Iterable[str], name: str, log: InputLog) -> Iterator[ResolvedDocument]:
@@ -85,7 +86,8 @@ def _records_in(lines: Iterable[str], name: str, log: InputLog) -> Iterator[Reso
             raise InputError(f"{where}: mention lines, not document lines; write extraction "
                              "output for build with `geomap extract --format documents`")
         try:
-            resolved = document_from_record(record)
+            resolved = document_from_record(record, lambda message: log.warn(
+                f"{where}: {message}"))
         except InputError as exc:
             log.fail(f"{where}: {exc}")
             continue

@@ -139,7 +139,7 @@ class Gazetteer:
     def __init__(self, rows: str, index_lines: list[str],
                  common_words: frozenset[str] = frozenset(), digest: str = ""):
         self._rows = rows  # one block of text; the index points at row offsets
-        self.digest = digest  # of the data file: a changed gazetteer invalidates caches
+        self.digest = digest  # of its data files: a changed gazetteer invalidates caches
         # Names that are also very common English words ("Progress", "Central").
         self.common_words = common_words
         self._index = index_lines  # sorted "key\toffset,offset,..." lines
@@ -222,10 +222,14 @@ def read(directory: Path) -> Gazetteer:
     index = text[rows_end:].split("\n")
     if index and not index[-1]:
         index.pop()
-    common = (directory / "common_words.txt").read_text(encoding="utf-8").split("\n")
+    common_data = (directory / "common_words.txt").read_bytes()
+    common = common_data.decode("utf-8").split("\n")
     common_words = frozenset(line for line in common if line and not line.startswith("#"))
-    return Gazetteer(text[header_end + 1:rows_end], index, common_words,
-                     hashlib.sha256(data).hexdigest())
+    # The digest covers every file the gazetteer is read from, so a cache
+    # keyed on it notices a change to any of them.
+    digest = hashlib.sha256(data)
+    digest.update(hashlib.sha256(common_data).digest())
+    return Gazetteer(text[header_end + 1:rows_end], index, common_words, digest.hexdigest())
 
 
 @cache

@@ -100,6 +100,8 @@ class Report:
     sentence: str
     names: tuple[str, ...]  # the surface forms of the place in the sentence
     doc_id: str
+    doc_number: int  # the document's place in the run: ids from different inputs may clash
+    file: str  # the file the article came from, as the inputs name it
     title: str
     source: str
     doc_date: str
@@ -234,8 +236,8 @@ def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceInciden
     by_report: dict[tuple, Report] = {}
     by_incident: dict[tuple, Incident] = {}
     # A sentence naming several places is read once: (types, date, its source, counts).
-    sentences: dict[tuple[str, int], tuple] = {}
-    for item in resolved:
+    sentences: dict[tuple[int, int], tuple] = {}
+    for doc_number, item in enumerate(resolved):
         document = item.document
         for resolution in item.resolutions:
             place = resolution.place
@@ -243,13 +245,13 @@ def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceInciden
                 continue
             mention = resolution.mention
             group = by_place.setdefault(place.id, PlaceIncidents(place, resolution.source))
-            report_key = (place.id, document.id, mention.sentence_start)
+            report_key = (place.id, doc_number, mention.sentence_start)
             if report_key in by_report:
                 report = by_report[report_key]
                 if mention.text not in report.names:
                     _add_name(group, report, mention.text, by_report, report_key)
                 continue
-            sentence_key = (document.id, mention.sentence_start)
+            sentence_key = (doc_number, mention.sentence_start)
             if sentence_key not in sentences:
                 words = mention.sentence_words
                 sentences[sentence_key] = (incident_types(words),
@@ -257,13 +259,13 @@ def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceInciden
                                            incident_counts(words))
             types, date, date_source, counts = sentences[sentence_key]
             report = Report(sentence=mention.sentence, names=(mention.text,), doc_id=document.id,
-                            title=document.title, source=document.source,
-                            doc_date=document.date, link=link_for(document),
+                            doc_number=doc_number, file=document.path, title=document.title,
+                            source=document.source, doc_date=document.date, link=link_for(document),
                             sentence_start=mention.sentence_start)
             by_report[report_key] = report
-            incident_key = (place.id, types[0], date, document.id if not date else "")
+            incident_key = (place.id, types[0], date, doc_number if not date else -1)
             incident = by_incident.get(incident_key)
-            if incident is None or any(r.doc_id == document.id for r in incident.reports):
+            if incident is None or any(r.doc_number == doc_number for r in incident.reports):
                 # Within one article, separate sentences stay separate incidents.
                 incident = Incident(types, date, date_source, dict(counts))
                 group.incidents.append(incident)
@@ -276,8 +278,8 @@ def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceInciden
     groups = sorted(by_place.values(), key=lambda g: (g.place.name, str(g.place.id)))
     for group in groups:
         # Newest first; undated last; then in document and reading order.
-        group.incidents.sort(key=lambda i: (i.date == "", _reverse(i.date),
-                                            i.reports[0].doc_id, i.reports[0].sentence_start))
+        group.incidents.sort(key=lambda i: (i.date == "", _reverse(i.date), i.reports[0].doc_id,
+                                            i.reports[0].doc_number, i.reports[0].sentence_start))
     return groups
 
 

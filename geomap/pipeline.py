@@ -10,6 +10,7 @@ ends by raising a geomap.errors error when it is not a full success.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -22,11 +23,13 @@ from geomap.cache import CacheLookup, ExtractionCache, with_cache
 from geomap.documents import InputLog, ReadOptions, estimated_count, read_documents
 from geomap.errors import InputsFailed, NothingRead, UsageError
 from geomap.evaluate import gold_kind, read_gold, score_events, score_toponyms
-from geomap.export import atomic_writer, csv_text, geojson_text, write_atomic
+from geomap.export import csv_text, geojson_text
 from geomap.extraction import extraction_lines, read_extraction
-from geomap.geocode import GeocoderSettings, GeopyGeocoder, geocoder_for
+from geomap.geocode import GeocoderSettings, GeopyGeocoder, geocoder_for, offline_requested
 from geomap.incidents import collect_incidents
-from geomap.mentions.nlp import MODEL, check_pipeline
+from geomap.input_files import STDIN
+from geomap.mentions.nlp import MODEL, check_pipeline, pipeline_digest
+from geomap.output_files import atomic_writer, check_outputs, target_of, write_set
 from geomap.resolve import ResolvedDocument, toponyms
 from geomap.workers import InProcess, Resolver, Workers, resolve_with
 
@@ -55,7 +58,8 @@ class Run:
         self.say = say
         self.log = InputLog(say, strict=self.reading.strict)
         self.geocoder: GeopyGeocoder | None = geocoder_for(geocoding or GeocoderSettings(),
-                                                           self.warn)
+                                                           self.warn, processing.cache_dir)
+        self.offline = (geocoding or GeocoderSettings()).offline or offline_requested()
         self.cache: ExtractionCache | None = None
         self.unresolved: Counter[str] = Counter()
 
@@ -70,10 +74,9 @@ class Run:
         processing = self.processing
         places = gazetteer.load()
         if processing.cache_dir is not None:
-            geocoder = self.geocoder.name if self.geocoder else "none"
-            self.cache = ExtractionCache(processing.cache_dir,
-                                         f"{processing.model}|{places.digest}|{geocoder}",
-                                         warn=self.warn)
+            geocoder = self.geocoder.identity if self.geocoder else "none"
+            configuration = f"{pipeline_digest(processing.model)}|{places.digest}|{geocoder}"
+            self.cache = ExtractionCache(processing.cache_dir, configuration, warn=self.warn)
         try:
             check_pipeline(processing.model)
         except ValueError as exc:
@@ -126,10 +129,22 @@ class Run:
         if self.cache is not None and self.cache.hits:
             self.say(f"{self.cache.hits} of {self.cache.hits + self.cache.misses} "
                      "documents from the cache")
+        if self.cache is not None and self.cache.damaged:
+            self.warn(f"{self.cache.damaged} damaged cache entries were computed again")
         if not self.anything_read:
             raise NothingRead("no document could be read; nothing was written")
         if self.log.failed:
             raise InputsFailed()
+
+
+def outputs_kept_out(reading: ReadOptions, inputs: Iterable[str],
+                     outputs: dict[str, Path]) -> ReadOptions:
+    """The reading options with this run's outputs never read as inputs, once
+    the outputs are checked, before any work (output_files.check_outputs)."""
+    check_outputs(outputs, [Path(name) for name in inputs if name != STDIN])
+    own = frozenset(str(target_of(path)) for path in outputs.values())
+    selection = dataclasses.replace(reading.selection, skip_paths=own)
+    return dataclasses.replace(reading, selection=selection)
 
 
 @dataclass(frozen=True)
@@ -150,9 +165,8 @@ def build_map(run: Run, inputs: Iterable[str], files: MapFiles, from_extract: bo
 
     groups = collect_incidents(resolved)
     if run.anything_read:
-        write_atomic(files.html, render_map(groups, run.log.documents))
-        write_atomic(files.geojson, geojson_text(groups))
-        write_atomic(files.csv, csv_text(groups))
+        write_set({files.html: render_map(groups, run.log.documents),
+                   files.geojson: geojson_text(groups), files.csv: csv_text(groups)}, run.say)
         incidents = sum(len(g.incidents) for g in groups)
         run.say(f"{run.log.documents} documents, {len(groups)} places, {incidents} incidents "
                 f"-> {files.html}, {files.geojson}, {files.csv}")
@@ -171,7 +185,7 @@ def extract(run: Run, inputs: Iterable[str], output: Path | None, output_format:
     else:
         # Streamed to a temporary file beside the output, renamed when complete;
         # when nothing could be read, the previous output stays as it was.
-        with contextlib.suppress(NothingRead), atomic_writer(output) as out:
+        with contextlib.suppress(NothingRead), atomic_writer(output, run.say) as out:
             write_records(out)
             if not run.anything_read:
                 raise NothingRead
@@ -180,8 +194,8 @@ def extract(run: Run, inputs: Iterable[str], output: Path | None, output_format:
 
 def evaluate(run: Run, gold_file: Path) -> dict:
     """geomap's figures against a gold file (toponym or event gold)."""
-    records = read_gold(gold_file)
     try:
+        records = read_gold(gold_file)
         kind = gold_kind(records)
     except ValueError as exc:
         raise UsageError(str(exc), option="GOLD_FILE") from exc

@@ -26,13 +26,18 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from geomap.incidents import INCIDENT_TYPES, OTHER, SAFE_URL_SCHEMES, PlaceIncidents
+from geomap.incidents import INCIDENT_TYPES, OTHER, SAFE_URL_SCHEMES, PlaceIncidents, Report
+from geomap.input_files import OWN_OUTPUT_MARK
 from geomap.records import place_summary
 
 UKRAINE_CENTER = (48.6, 31.2)
 # Very large results: the page carries each place's newest incidents only.
 AGGREGATE_ABOVE = 20_000
 LATEST_PER_PLACE = 10
+# The most of each field a page shows (the exports keep them whole): a
+# 1 MB title or byline would otherwise fill the popups and the filter panel,
+# and the page, once per report.
+SHOWN_CHARS = {"title": 300, "source": 80, "name": 120, "sentence": 3000, "link": 2000}
 ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0); '
                "boundaries: © OpenStreetMap contributors, geoBoundaries (ODbL), Natural Earth")
 
@@ -123,6 +128,23 @@ def dominant_type(group: PlaceIncidents) -> str:
     return min(counts, key=lambda kind: (-counts[kind], list(TYPE_STYLES).index(kind)))
 
 
+def clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def shown_document(report: Report) -> dict:
+    """What a popup shows of a report's article, each field clipped to a
+    length a popup and the filter panel can hold; a link too long to be
+    real is shown as text."""
+    link_is_url = (report.link.lower().startswith(SAFE_URL_SCHEMES)
+                   and len(report.link) <= SHOWN_CHARS["link"])
+    return {"title": clipped(report.title, SHOWN_CHARS["title"]),
+            "source": clipped(report.source, SHOWN_CHARS["source"]),
+            "date": report.doc_date, "file": clipped(report.file, SHOWN_CHARS["link"]),
+            "link": report.link if link_is_url else clipped(report.link, SHOWN_CHARS["link"]),
+            "link_is_url": link_is_url}
+
+
 def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
     """What map.js draws: places with their incidents, and the documents they cite.
 
@@ -141,18 +163,20 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
         for incident in shown:
             reports = []
             for report in incident.reports:
-                key = (report.doc_id, report.title, report.source, report.doc_date, report.link)
+                key = (report.doc_number, report.title, report.source, report.doc_date,
+                       report.link)
                 if key not in doc_index:
                     doc_index[key] = len(docs)
-                    docs.append({"title": report.title, "source": report.source,
-                                 "date": report.doc_date, "link": report.link,
-                                 "link_is_url": report.link.lower().startswith(SAFE_URL_SCHEMES)})
-                reports.append({"doc": doc_index[key], "sentence": report.sentence,
-                                "names": list(report.names)})
+                    docs.append(shown_document(report))
+                reports.append({"doc": doc_index[key],
+                                "sentence": clipped(report.sentence, SHOWN_CHARS["sentence"]),
+                                "names": [clipped(name, SHOWN_CHARS["name"])
+                                          for name in report.names]})
             incidents.append({"types": list(incident.types), "date": incident.date,
                               "date_source": incident.date_source, "counts": incident.counts,
                               "reports": reports})
-        shown_place = {name: value for name, value in place_summary(place).items()
+        shown_place = {name: clipped(value, SHOWN_CHARS["name"]) if isinstance(value, str)
+                       else value for name, value in place_summary(place).items()
                        if name != "feature_code"}  # the popup says the kind instead
         places.append({**shown_place, "located_by": group.source,
                        "style": style_of(group), "type": dominant_type(group),
@@ -240,4 +264,8 @@ def render_map(groups: list[PlaceIncidents], documents: int) -> str:
     """The whole map page as HTML; the same input gives the same bytes."""
     fmap = OfflineMap(location=UKRAINE_CENTER, zoom_start=6, tiles=None, control_scale=True)
     IncidentLayer(map_data(groups, documents)).add_to(fmap)
-    return fmap.get_root().render()
+    page = fmap.get_root()
+    assert isinstance(page, Figure)
+    # First in the head, so that a build reading a folder knows its own maps.
+    page.header.add_child(Html(OWN_OUTPUT_MARK.decode()), name="generator", index=0)
+    return page.render()

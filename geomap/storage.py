@@ -1,5 +1,11 @@
 """Where geomap keeps its caches (the user cache dir), and opening an SQLite
-cache file there safely."""
+cache there so that no cache problem ever stops a run.
+
+A cache is an optimisation: when its folder cannot be made, its file cannot
+be written or another process holds it locked, the run goes on without it
+after one warning. A damaged file (not a database, or corrupt) is moved
+aside and a fresh one started; a file that is only busy is never moved.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,11 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+# How long a write waits for another run's write to finish before the cache
+# is left alone for the rest of the run.
+BUSY_SECONDS = 5
+DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
 
 def user_cache_dir() -> Path:
     """geomap's folder in the user cache dir ($XDG_CACHE_HOME, else ~/.cache)."""
@@ -15,27 +26,63 @@ def user_cache_dir() -> Path:
     return Path(base) / "geomap"
 
 
-def open_cache_db(path: Path, table: str, columns: str,
-                  warn: Callable[[str], None]) -> sqlite3.Connection:
-    """An SQLite cache in WAL mode (concurrent runs read while one writes, and
-    it survives crashes); a corrupt file is moved aside with a warning."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def is_damaged(exc: sqlite3.Error) -> bool:
+    """Whether SQLite says the file is damaged, not merely busy or read-only."""
+    return getattr(exc, "sqlite_errorcode", None) in DAMAGED
 
+
+def problem(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return (exc.strerror or str(exc)).lower()
+    return str(exc)
+
+
+def open_cache_db(path: Path, table: str, columns: str,
+                  warn: Callable[[str], None]) -> sqlite3.Connection | None:
+    """An SQLite cache in WAL mode (concurrent runs read while one writes, and
+    it survives crashes), or None, with a warning, when it cannot be used."""
     def connect() -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=30)
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
             db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-        except sqlite3.DatabaseError:
+        except sqlite3.Error:
             db.close()
             raise
         return db
 
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         return connect()
-    except sqlite3.DatabaseError as exc:
-        aside = path.with_name(path.name + f".corrupt-{os.getpid()}")
+    except sqlite3.Error as exc:
+        if not is_damaged(exc):
+            warn(f"cache {path} cannot be used ({problem(exc)}); going on without it")
+            return None
+        moved = move_aside(path, exc, warn)
+    except OSError as exc:
+        warn(f"cache {path} cannot be used ({problem(exc)}); going on without it")
+        return None
+    if not moved:
+        return None
+    try:
+        return connect()
+    except (sqlite3.Error, OSError) as exc:
+        warn(f"cache {path} cannot be used ({problem(exc)}); going on without it")
+        return None
+
+
+def move_aside(path: Path, exc: sqlite3.Error, warn: Callable[[str], None]) -> bool:
+    """Move a damaged cache file aside (with its WAL files); whether it was."""
+    aside = path.with_name(path.name + f".corrupt-{os.getpid()}")
+    try:
         os.replace(path, aside)
-        warn(f"cache {path} was unreadable ({exc}); moved aside to {aside} and started afresh")
-        return connect()
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(f"{path}{suffix}"):
+                os.replace(f"{path}{suffix}", f"{aside}{suffix}")
+    except OSError as move_error:
+        warn(f"cache {path} is damaged ({exc}) and cannot be moved aside "
+             f"({problem(move_error)}); going on without it")
+        return False
+    warn(f"cache {path} was damaged ({exc}); moved aside to {aside} and started afresh")
+    return True

@@ -34,7 +34,7 @@ from geomap.errors import WorkerDied
 from geomap.resolve import Geocoder, Resolution, ResolvedDocument, resolve_document
 
 BATCH_DOCUMENTS = 16  # per task, at most
-DEFAULT_JOBS_MAX = 4  # a worker holds a language model: about 250 MB
+DEFAULT_JOBS_MAX = 4  # a worker needs about 550 MB: the model and the text at hand
 # Tasks queued per worker: enough to keep workers busy, few enough to keep
 # this process's memory flat however long the corpus.
 QUEUED_PER_WORKER = 2

@@ -20,7 +20,7 @@ def test_build_from_mention_records_says_which_format_it_needs(tmp_path):
     result = run("build", "--from-extract", str(mentions_file), "-o", str(tmp_path / "map.html"))
     assert result.exit_code == 2
     # Said once for the file, not once per line.
-    said = (f"geomap: error: {mentions_file}:1: mention lines, not document lines; write "
+    said = ("geomap: error: mentions.jsonl:1: mention lines, not document lines; write "
             "extraction output for build with `geomap extract --format documents`")
     assert said in result.output and result.output.count("mention lines") == 1
     assert len(mentions_file.read_text().splitlines()) > 30

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
+# The most text the model is given at once (but one longer document alone).
+BATCH_CHARS = 100_000
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -81,8 +84,25 @@ def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
 def extract_mentions(documents: Iterable[Document], gazetteer: Gazetteer,
                      nlp: Language | None = None,
                      batch_size: int = 32) -> Iterator[tuple[Document, list[Mention]]]:
-    """Each document with its place-name mentions, streamed through nlp.pipe."""
+    """Each document with its place-name mentions, through nlp.pipe in
+    batches of at most `batch_size` documents and BATCH_CHARS characters
+    (but for one longer document alone): the model's memory grows with the
+    text it holds at once, some 3 MB per 1,000 characters."""
     nlp = nlp or load_pipeline()
-    pairs = ((document.text, document) for document in documents)
-    for doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield document, mentions_in(document, doc, gazetteer, nlp)
+    for batch in _batches(documents, batch_size):
+        texts = [document.text for document in batch]
+        for doc, document in zip(nlp.pipe(texts, batch_size=len(batch)), batch, strict=True):
+            yield document, mentions_in(document, doc, gazetteer, nlp)
+
+
+def _batches(documents: Iterable[Document], batch_size: int) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    chars = 0
+    for document in documents:
+        if batch and (len(batch) == batch_size or chars + len(document.text) > BATCH_CHARS):
+            yield batch
+            batch, chars = [], 0
+        batch.append(document)
+        chars += len(document.text)
+    if batch:
+        yield batch

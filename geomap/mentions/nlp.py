@@ -9,7 +9,9 @@ sentences and gazetteer matching only.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import importlib.util
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -89,3 +91,25 @@ def check_pipeline(model: str) -> None:
         importlib.metadata.distribution(model)  # as spacy.util.is_package, without spaCy
     except importlib.metadata.PackageNotFoundError:
         raise ValueError(f"spaCy pipeline {model!r} is not installed") from None
+
+
+@cache
+def pipeline_digest(model: str) -> str:
+    """A digest of what a pipeline is made of (the name, size and time of
+    every file of its folder or package), so that a model replaced under the
+    same name or path is noticed, without reading hundreds of megabytes."""
+    if model == NO_MODEL:
+        return NO_MODEL
+    folder = Path(model)
+    if not folder.is_dir():
+        spec = importlib.util.find_spec(model)
+        if spec is None or spec.origin is None:
+            return model  # not installed: check_pipeline says so
+        folder = Path(spec.origin).parent
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            info = path.stat()
+            digest.update(f"{path.relative_to(folder).as_posix()}\0{info.st_size}\0"
+                          f"{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()

@@ -29,12 +29,29 @@ from geomap.resolve.priors import prior, prior_reason
 APPROXIMATE_SCORE = 0.3
 
 
+UNANSWERED = "did not answer"
+
+
+class GeocoderUnanswered(Exception):
+    """The geocoder could not be asked (down, rate limited, given up on):
+    unlike "found nothing", an answer a later run may still get."""
+
+
 class Geocoder(Protocol):
     """What resolution asks of a fallback geocoder (geomap.geocode has one)."""
 
     name: str
 
-    def geocode(self, query: str) -> Place | None: ...
+    def geocode(self, query: str) -> Place | None:
+        """The place, or None when the service knows none; GeocoderUnanswered
+        when it could not be asked."""
+        ...
+
+
+def fully_answered(resolutions: list[Resolution]) -> bool:
+    """Whether every name was settled: none waits on a geocoder that did not
+    answer (such results are not worth keeping for a later run)."""
+    return not any(r.place is None and r.reason.endswith(UNANSWERED) for r in resolutions)
 
 
 @dataclass(frozen=True)
@@ -119,7 +136,11 @@ def toponyms(resolutions: list[Resolution]) -> list[Resolution]:
 def _fallback(mention: Mention, geocoder: Geocoder | None) -> Resolution:
     if geocoder is None:
         return Resolution(mention, None, 0.0, "not in the gazetteer", "")
-    place = geocoder.geocode(mention.text)
+    try:
+        place = geocoder.geocode(mention.text)
+    except GeocoderUnanswered:
+        return Resolution(mention, None, 0.0,
+                          f"not in the gazetteer; {geocoder.name} {UNANSWERED}", "")
     if place is None:
         return Resolution(mention, None, 0.0,
                           f"not in the gazetteer; {geocoder.name} found nothing", "")

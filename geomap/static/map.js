@@ -78,7 +78,10 @@ var geomap = (function () {
 
   /* What the filters let through: every type and source, and the whole date range. */
   function initialFilters(data) {
-    var filters = {types: {}, sources: {}, from: data.summary.first, to: data.summary.last};
+    // Keyed by text from the articles: objects without a prototype, so that
+    // a source called "__proto__" is just a source.
+    var filters = {types: Object.create(null), sources: Object.create(null),
+                   from: data.summary.first, to: data.summary.last};
     data.type_order.forEach(function (t) { filters.types[t] = true; });
     data.sources.forEach(function (s) { filters.sources[s] = true; });
     return filters;
@@ -110,6 +113,7 @@ var geomap = (function () {
     meta.appendChild(document.createTextNode(" · " + (doc.date || "undated")));
     meta.appendChild(el("div", "geomap-title", doc.title));
     meta.appendChild(linkTo(doc));
+    if (doc.link_is_url && doc.file) meta.appendChild(el("div", "geomap-file", doc.file));
     quote.appendChild(meta);
     return quote;
   }
@@ -291,7 +295,7 @@ var geomap = (function () {
     // Large results: a heatmap of incidents by place, under the markers.
     var heatLayer = data.summary.aggregated ?
       L.heatLayer([], {radius: 25, blur: 20, minOpacity: 0.35, maxZoom: 10}) : null;
-    var oblastShapes = {};
+    var oblastShapes = Object.create(null);  // looked up by places' names
     data.basemap.oblasts.features.forEach(function (f) { oblastShapes[f.properties.name] = f; });
     var summaryText = el("span");
 
