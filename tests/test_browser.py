@@ -5,6 +5,7 @@ download). Without Chromium these tests skip with the reason; CI installs it
 and must run them.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -198,4 +199,42 @@ def test_a_large_result_draws_a_heatmap_of_all_incidents_offline(browser, tmp_pa
     assert heat.count() == 0
     assert view.errors == []
     assert [url for url in view.requests if not url.startswith(("file:", "data:"))] == []
+    view.context.close()
+
+
+def test_hostile_extraction_records_and_huge_fields_keep_the_map_usable(browser, tmp_path):
+    source = tmp_path / "news.jsonl"
+    byline = "By " + ", ".join(f"Reporter Number {n}" for n in range(25))  # about 400 characters
+    title = "".join(hashlib.sha256(str(n).encode()).hexdigest() for n in range(32_000))  # 2 MB
+    source.write_text("".join(json.dumps(record) + "\n" for record in [
+        {"id": "a", "source": "__proto__", "text": "Missiles hit Kharkiv on Monday."},
+        {"id": "b", "source": byline, "title": title,
+         "text": "Drones hit Lviv. Shelling hit Sumy. Sirens in Odesa. Strikes on Dnipro."}]))
+    extraction = tmp_path / "x.jsonl"
+    result = CliRunner().invoke(cli, ["extract", str(source), "--format", "documents", "-o",
+                                      str(extraction), "--no-cache", "-q", "--model", "none"])
+    assert result.exit_code == 0, result.output
+    first, second = map(json.loads, extraction.read_text().splitlines())
+    # An oblast called "__proto__", as a crafted record may say.
+    first["resolutions"][0]["place"].update(name="__proto__", feature_class="A",
+                                            feature_code="ADM1")
+    extraction.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    path = tmp_path / "map.html"
+    result = CliRunner().invoke(cli, ["build", "--from-extract", str(extraction), "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_size < 1_500_000  # the 2 MB title is carried clipped
+    view = Page(browser, path)
+    page = view.page
+    assert view.errors == []
+    assert "5 places" in view.summary()
+    panel = page.locator(".geomap-panel").bounding_box()
+    assert panel["width"] <= 300  # the byline is clipped, not stretched over the map
+    zoom = page.locator(".leaflet-control-zoom-in")
+    assert zoom.is_visible()
+    zoom.click()  # not covered by the panel
+    page.locator('.geomap-marker[title="Lviv"]').click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert title[:299] in popup.inner_text() and title[:301] not in popup.inner_text()
+    assert view.errors == []
     view.context.close()

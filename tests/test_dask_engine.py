@@ -2,7 +2,6 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -40,18 +39,19 @@ def run(*args):
 def test_a_large_jsonl_file_is_cut_at_line_ends_and_keeps_its_line_numbers(archive):
     log = InputLog(lambda _line: None)
     partitions = plan_partitions((str(archive),), ReadOptions(), log, workers=2, partition_bytes=1000)
-    wire = [piece for pieces in partitions for piece in pieces if piece.path.endswith(".jsonl")]
+    wire = [piece for pieces in partitions for piece in pieces
+            if piece.file.path.name.endswith(".jsonl")]
     assert len(wire) > 3
     assert wire[0].part.start == 0 and wire[-1].part.end == (archive / "d-wire.jsonl").stat().st_size
     assert all(a.part.end == b.part.start for a, b in zip(wire, wire[1:]))
 
     parts_log = InputLog(lambda _line: None)
-    in_parts = [d for piece in wire for d in read_file(Path(piece.path), ReadOptions(), parts_log,
+    in_parts = [d for piece in wire for d in read_file(piece.file, ReadOptions(), parts_log,
                                                        piece.part)]
     whole_log = InputLog(lambda _line: None)
-    whole = list(read_documents([str(archive / "d-wire.jsonl")], whole_log))
+    whole = [d for d in read_documents([str(archive)], whole_log) if d.path.endswith("wire.jsonl")]
     assert in_parts == whole and len(whole) == 39
-    assert parts_log.failed == whole_log.failed == 1
+    assert parts_log.failed == 1 and whole_log.failed == 2  # the bad line; and the empty file
 
 
 def test_partitions_spread_small_inputs_over_the_workers_and_cap_large_ones():
@@ -79,8 +79,8 @@ def test_extract_on_a_two_worker_local_cluster_equals_the_local_run(archive, clu
                "-o", str(tmp_path / "parts"))
     assert local.exit_code == dask.exit_code == 1  # the empty file and the bad JSONL line
     for result in (local, dask):
-        assert "geomap: error: " + str(archive / "c-empty.txt") + ": empty file" in result.output
-        assert f"geomap: error: {archive / 'd-wire.jsonl'}:8: invalid JSON" in result.output
+        assert f"geomap: error: {archive.name}/c-empty.txt: empty file" in result.output
+        assert f"geomap: error: {archive.name}/d-wire.jsonl:8: invalid JSON" in result.output
         assert "inputs: 6 processed, 0 skipped, 2 failed" in result.output
     parts = sorted((tmp_path / "parts").iterdir())
     assert [p.name for p in parts[:2]] == ["part-00000.jsonl", "part-00001.jsonl"] and len(parts) > 4
@@ -140,7 +140,63 @@ def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(archive, tm
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
         result = run("extract", str(archive), "--engine", "dask", "--scheduler",
                      "tcp://127.0.0.1:9", "-o", str(tmp_path / "parts"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # nothing was written
     assert "cannot reach the Dask scheduler: Timed out trying to connect to tcp://127.0.0.1:9" \
         in result.output
+    assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []
+
+
+def test_offline_refuses_a_scheduler_on_the_network(archive, tmp_path):
+    result = run("extract", str(archive), "--engine", "dask", "--offline", "--scheduler",
+                 "tcp://10.255.255.1:8786", "-o", str(tmp_path / "parts"))
+    assert result.exit_code == 2
+    assert "--offline: tcp://10.255.255.1:8786 is on the network" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_local_cluster_listens_on_loopback_only(archive, tmp_path, monkeypatch):
+    import distributed
+    import psutil
+
+    def sockets():
+        here = psutil.Process()
+        return {c.laddr for process in (here, *here.children(recursive=True))
+                for c in process.net_connections("inet") if c.status == psutil.CONN_LISTEN}
+
+    already = sockets()  # other tests' clusters
+    listening = set()
+
+    class Watching(distributed.Client):
+        """Notes every socket the run's cluster listens on, once it is up."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            listening.update(sockets() - already)
+
+    monkeypatch.setattr(distributed, "Client", Watching)
+    result = run("extract", str(archive / "b0.txt"), "--engine", "dask", "--jobs", "1",
+                 "-o", str(tmp_path / "parts"))
+    assert result.exit_code == 0, result.output
+    assert listening and all(address.ip in ("127.0.0.1", "::1") for address in listening), listening
+
+
+def test_a_server_that_is_not_a_dask_scheduler_is_one_line(archive, tmp_path):
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer_http():
+        with server:
+            for _ in range(5):
+                connection, _address = server.accept()
+                with connection:
+                    connection.recv(100)
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" * 50)
+    threading.Thread(target=answer_http, daemon=True).start()
+    port = server.getsockname()[1]
+    result = run("extract", str(archive), "--engine", "dask", "--scheduler",
+                 f"tcp://127.0.0.1:{port}", "-o", str(tmp_path / "parts"))
+    assert result.exit_code == 2
+    assert f"tcp://127.0.0.1:{port} does not answer as a Dask scheduler" in result.output
     assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from geomap.cli import cli
 from geomap.geocode import GeopyGeocoder
 from geomap.render import read_map_data
+from geomap.resolve import GeocoderUnanswered
 
 FOUND = [{"place_id": 7, "osm_type": "node", "osm_id": 4242, "lat": "47.5", "lon": "35.25",
           "display_name": "Zorgograd, Zaporizhzhia Oblast, Ukraine", "addresstype": "village",
@@ -26,10 +27,13 @@ class Nominatim(BaseHTTPRequestHandler):
     """Answers /search like Nominatim, by the query: found, not found, or a fault."""
 
     requests: list[str] = []
+    down = False  # every request fails, as when the service is down for a while
 
     def do_GET(self):  # noqa: N802 - the http.server API
         query = parse_qs(urlparse(self.path).query).get("q", [""])[0]
         self.requests.append(query)
+        if self.down:
+            return self.reply(503, b"down for maintenance")
         if query == "Busytown" and self.requests.count(query) == 1:
             return self.reply(429, b"slow down", {"Retry-After": "1"})
         if query == "Brokentown":
@@ -57,6 +61,7 @@ class Nominatim(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     Nominatim.requests = []
+    Nominatim.down = False
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Nominatim)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -100,22 +105,25 @@ def test_rate_limited_request_waits_for_retry_after_then_succeeds(geocoder):
 
 @pytest.mark.parametrize("name", ["Brokentown", "Slowtown", "Garbletown"])
 def test_faults_end_unresolved_with_a_warning_and_are_not_cached(geocoder, name):
-    assert geocoder.geocode(name) is None
+    with pytest.raises(GeocoderUnanswered):  # not "found nothing": a later run may succeed
+        geocoder.geocode(name)
     assert len(geocoder.warnings) == 1 and name in geocoder.warnings[0]
     asked = Nominatim.requests.count(name)
     assert 1 <= asked <= 2  # bounded retries
-    assert geocoder.geocode(name) is None  # not asked again in this run ...
+    with pytest.raises(GeocoderUnanswered):  # not asked again in this run ...
+        geocoder.geocode(name)
     assert Nominatim.requests.count(name) == asked
-    cached = geocoder._cache().execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    cached = geocoder._cache().execute("SELECT COUNT(*) FROM answer").fetchone()[0]
     assert cached == 0  # ... but not remembered either: a later run may succeed
 
 
 def test_a_failing_service_is_left_alone_after_three_failures(geocoder):
-    for name in ["Brokentown", "Garbletown", "Brokentown"]:
-        assert geocoder.geocode(name) is None
-    geocoder.geocode("Slowtown")  # the third distinct failure
+    for name in ["Brokentown", "Garbletown", "Brokentown", "Slowtown"]:  # 3 distinct failures
+        with pytest.raises(GeocoderUnanswered):
+            geocoder.geocode(name)
     Nominatim.requests.clear()
-    assert geocoder.geocode("Zorgograd") is None
+    with pytest.raises(GeocoderUnanswered):
+        geocoder.geocode("Zorgograd")
     assert Nominatim.requests == []
     assert geocoder.warnings[-1].endswith("not asking it again in this run")
 
@@ -186,7 +194,8 @@ def test_connection_refused_leaves_the_name_unresolved(tmp_path):
     warnings = []
     coder = GeopyGeocoder(domain=f"127.0.0.1:{port}", scheme="http", timeout=0.5, min_delay=0.0,
                           max_retries=1, cache_path=tmp_path / "c.sqlite", warn=warnings.append)
-    assert coder.geocode("Zorgograd") is None
+    with pytest.raises(GeocoderUnanswered):
+        coder.geocode("Zorgograd")
     assert "not looked up" in warnings[0]
 
 
@@ -211,3 +220,45 @@ def test_no_network_is_one_line_per_failed_name_then_the_summary(tmp_path):
         f"{tmp_path / 'map.geojson'}, {tmp_path / 'map.csv'}",
         "geomap: unresolved place names: Zorgograd (1)",
         "geomap: inputs: 1 processed, 0 skipped, 0 failed"]
+
+
+def geocoded_build(tmp_path, domain, *extra):
+    source = tmp_path / "a.txt"
+    source.write_text("Missiles struck the city of Zorgograd, officials said in Lviv.")
+    result = CliRunner().invoke(cli, [
+        "build", str(source), "-o", str(tmp_path / "map.html"), "--geocode", "--geocoder-domain",
+        domain, "--geocoder-scheme", "http", "-q", *extra])
+    assert "Traceback" not in result.output
+    places = [f["properties"]["name"] for f in
+              json.loads((tmp_path / "map.geojson").read_text())["features"]]
+    return places, result.output
+
+
+def test_a_transient_failure_is_asked_again_by_the_next_run(server, tmp_path):
+    Nominatim.down = True
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    places, output = geocoded_build(tmp_path, server, *cache)
+    assert places == ["Lviv"] and "unresolved place names: Zorgograd (1)" in output
+    Nominatim.down = False
+    places, _output = geocoded_build(tmp_path, server, *cache)
+    assert places == ["Lviv", "Zorgograd"]
+
+
+def test_answers_from_one_server_are_not_reused_for_another(server, tmp_path):
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    places, _output = geocoded_build(tmp_path, server, *cache)
+    assert places == ["Lviv", "Zorgograd"]
+    with socket.socket() as probe:  # another server, which knows nothing (it is not there)
+        probe.bind(("127.0.0.1", 0))
+        other = f"127.0.0.1:{probe.getsockname()[1]}"
+    places, output = geocoded_build(tmp_path, other, *cache)
+    assert places == ["Lviv"] and "not looked up" in output
+
+
+def test_no_cache_bypasses_the_geocoders_cache_too(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    for _run in range(2):
+        places, _output = geocoded_build(tmp_path, server, "--no-cache")
+        assert places == ["Lviv", "Zorgograd"]
+    assert Nominatim.requests == ["Zorgograd", "Zorgograd"]
+    assert not (tmp_path / "user-cache").exists()
