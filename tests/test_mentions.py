@@ -127,3 +127,17 @@ def test_the_lemma_pipes_give_spacys_own_lemmas(nlp):
             lemmas.append([token.lemma_ for token in doc])
         assert lemmas[0] == lemmas[1]
         assert "shell" in lemmas[0] or "kill" in lemmas[0]
+
+
+@pytest.mark.parametrize("text, place", [
+    ("Missiles struck Sumy on Sunday.", "Sumy"),  # the model: a PERSON "Missiles struck Sumy"
+    ("Russian artillery shelled Pokrovsk overnight.", "Pokrovsk"),  # an EVENT "Pokrovsk overnight"
+])
+def test_an_entity_that_is_no_proper_name_does_not_hide_a_place(places, nlp, text, place):
+    assert find(places, nlp, text) == [place]
+
+
+def test_a_person_that_is_a_proper_name_still_hides_the_place_in_it(places, nlp):
+    # "Lavrove" is a village; "Sergey Lavrov" a person, whose surname is no place.
+    assert find(places, nlp, "Sergey Lavrov spoke, and later Lavrov met officials in Kyiv.") == [
+        "Kyiv"]

@@ -8,6 +8,8 @@ from geomap.mentions.tokens import Tokens, TokenSpan
 
 SEPARATORS = {"•", "|", "·", "—", "–"}
 CONJUNCTIONS = {"and", "or", "&"}
+# Lower-case words a proper name may hold ("Bank of America", "Rostov-on-Don").
+NAME_PARTICLES = {"of", "the", "and", "for", "on", "de", "da", "del", "la", "le", "von", "van"}
 
 
 def entity_core(tokens: Tokens, ent: TokenSpan) -> TokenSpan:
@@ -36,6 +38,21 @@ def conjuncts(tokens: Tokens, ent: TokenSpan, gazetteer: Gazetteer) -> list[Toke
             start = i + 1
     pieces.append(TokenSpan(start, ent.end, ent.label))
     return [piece for piece in pieces if len(piece)]
+
+
+def is_proper_name(tokens: Tokens, span: TokenSpan) -> bool:
+    """Whether a span reads as one proper name: its words capitalised (or
+    particles such as "of"), and no verb among them. The small model's
+    entities are often not: "Missiles struck Sumy" (a PERSON), "Pokrovsk
+    overnight" (an EVENT); such a span must not hide a place name inside it."""
+    for i in range(span.start, span.end):
+        text = tokens.texts[i]
+        if not text[:1].isalpha():
+            continue
+        if tokens.tag(i).startswith("VB") or (not text[:1].isupper()
+                                              and tokens.lower(i) not in NAME_PARTICLES):
+            return False
+    return True
 
 
 def without_article(tokens: Tokens, span: TokenSpan) -> TokenSpan:

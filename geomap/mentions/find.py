@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from geomap.gazetteer import Gazetteer, normalize
 from geomap.mentions.designators import Found, with_designator
-from geomap.mentions.entities import conjuncts, entity_core, without_article
+from geomap.mentions.entities import conjuncts, entity_core, is_proper_name, without_article
 from geomap.mentions.gazetteer_names import gazetteer_spans
 from geomap.mentions.not_places import (
     ORGANISATION_HEADS,
@@ -57,8 +57,10 @@ def find_place_spans(tokens: Tokens, gazetteer: Gazetteer) -> list[Found]:
         overlapping = {entity_at[i] for i in positions if i in entity_at}
         # A place name inside a longer organisation or person name ("Kyiv
         # Independent", "AP Photo/...") is not a place mention; a bare name the
-        # model called an organisation or a person ("Mariupol" as ORG) is.
-        if any(without_article(tokens, ent).start < span.start or ent.end > span.end
+        # model called an organisation or a person ("Mariupol" as ORG) is, and
+        # so is one inside a span that is no proper name ("Missiles struck Sumy").
+        if any((without_article(tokens, ent).start < span.start or ent.end > span.end)
+               and is_proper_name(tokens, without_article(tokens, ent))
                for ent in overlapping):
             continue
         if (normalize(tokens.span_text(span)) in surnames

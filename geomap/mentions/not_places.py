@@ -4,6 +4,7 @@ stances ("pro-Moscow") and a capital standing for its government."""
 from __future__ import annotations
 
 from geomap.gazetteer import normalize
+from geomap.mentions.entities import is_proper_name
 from geomap.mentions.tokens import HYPHENS, Tokens, TokenSpan
 
 # A capital's name before these words stands for its government or army
@@ -28,9 +29,10 @@ ORGANISATION_MODIFIERS = {"regional", "city", "military", "state", "oblast", "di
 
 
 def person_surnames(tokens: Tokens) -> set[str]:
-    """Last names of the people the model found ("Lavrov" from "Sergey Lavrov")."""
+    """Last names of the people the model found ("Lavrov" from "Sergey Lavrov");
+    not from a "person" that is no proper name ("Missiles struck Sumy")."""
     return {normalize(tokens.texts[ent.end - 1]) for ent in tokens.entities
-            if ent.label == "PERSON" and len(ent) > 1}
+            if ent.label == "PERSON" and len(ent) > 1 and is_proper_name(tokens, ent)}
 
 
 def followed_by_organisation(tokens: Tokens, end: int) -> bool:
