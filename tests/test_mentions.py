@@ -141,3 +141,13 @@ def test_a_person_that_is_a_proper_name_still_hides_the_place_in_it(places, nlp)
     # "Lavrove" is a village; "Sergey Lavrov" a person, whose surname is no place.
     assert find(places, nlp, "Sergey Lavrov spoke, and later Lavrov met officials in Kyiv.") == [
         "Kyiv"]
+
+
+@pytest.mark.parametrize("text, places_found", [
+    # A ship's flag state is no place: a marker in Panama City carried Odesa's dead.
+    ("A cargo ship flying the flag of Panama was hit in the port of Odesa.", ["Odesa"]),
+    ("A Palau-flagged vessel was struck near Odesa.", ["Odesa"]),
+    ("On Palm Sunday, missiles hit Sumy.", ["Sumy"]),
+])
+def test_flag_states_and_days_are_not_places(places, nlp, text, places_found):
+    assert find(places, nlp, text) == places_found

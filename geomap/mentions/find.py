@@ -13,7 +13,9 @@ from geomap.mentions.not_places import (
     followed_by_organisation,
     in_compound_adjective,
     is_demonym,
+    is_flag_state,
     is_metonym,
+    names_a_day,
     person_surnames,
 )
 from geomap.mentions.tokens import Tokens, TokenSpan
@@ -41,7 +43,8 @@ def find_place_spans(tokens: Tokens, gazetteer: Gazetteer) -> list[Found]:
             continue
         # Place names are capitalised; the model's lower-case "places" are words.
         if (not surface[:1].isupper() or in_compound_adjective(tokens, span.start)
-                or is_metonym(tokens, span)):
+                or is_metonym(tokens, span) or is_flag_state(tokens, span)
+                or names_a_day(tokens, span)):
             continue
         found = with_designator(tokens, span, ent.label)
         if not found.designator and (tokens.lower(span.end - 1) in ORGANISATION_HEADS
@@ -65,6 +68,7 @@ def find_place_spans(tokens: Tokens, gazetteer: Gazetteer) -> list[Found]:
             continue
         if (normalize(tokens.span_text(span)) in surnames
                 or in_compound_adjective(tokens, span.start) or is_metonym(tokens, span)
+                or is_flag_state(tokens, span)
                 or (any(ent.label == "NORP" for ent in overlapping)
                     and is_demonym(tokens, span))):
             continue

@@ -1,5 +1,7 @@
 """Names that look like places but are not: people, demonyms, organisations,
-stances ("pro-Moscow") and a capital standing for its government."""
+stances ("pro-Moscow"), a capital standing for its government, a ship's
+flag state ("flying the flag of Panama", "a Palau-flagged vessel") and days
+("Palm Sunday")."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ METONYM_HEADS = {"forces", "troops", "military", "army", "regime", "government",
                  "says", "said", "say", "claims", "claimed", "accuses", "accused", "denies",
                  "denied", "announced", "announces", "warns", "warned", "wants", "demands"}
 CAPITAL_KEYS = {"kyiv", "kiev", "moscow", "minsk", "washington"}
+DAY_WORDS = {"day", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # Words after a name that make the whole phrase an organisation or unit.
 ORGANISATION_HEADS = {
     "independent", "battalion", "regiment", "brigade", "initiative", "administration",
@@ -60,6 +63,21 @@ def is_metonym(tokens: Tokens, span: TokenSpan) -> bool:
         return True
     return (span.start > 0 and tokens.texts[span.start - 1] == ":"
             and (after is None or tokens.texts[after] == ";" or "\n" in tokens.texts[after]))
+
+
+def is_flag_state(tokens: Tokens, span: TokenSpan) -> bool:
+    """'the flag of Panama', 'a Palau-flagged vessel': where a ship is
+    registered, not where anything happened."""
+    start, end = span.start, span.end
+    after = [tokens.lower(i) for i in range(end, min(end + 2, len(tokens)))]
+    return ((start >= 2 and tokens.lower(start - 1) == "of"
+             and tokens.lower(start - 2) in ("flag", "flags"))
+            or after[:1] == ["flagged"] or (after[:1] == ["-"] and after[1:] == ["flagged"]))
+
+
+def names_a_day(tokens: Tokens, span: TokenSpan) -> bool:
+    """'Palm Sunday', 'Victory Day': a day the model took for a place."""
+    return len(span) > 1 and tokens.lower(span.end - 1) in DAY_WORDS
 
 
 def in_compound_adjective(tokens: Tokens, start: int) -> bool:
