@@ -10,6 +10,7 @@ from geomap.mentions.entities import conjuncts, entity_core, is_proper_name, wit
 from geomap.mentions.gazetteer_names import gazetteer_spans
 from geomap.mentions.not_places import (
     ORGANISATION_HEADS,
+    acts_as_person,
     followed_by_organisation,
     in_compound_adjective,
     is_demonym,
@@ -73,6 +74,8 @@ def find_place_spans(tokens: Tokens, gazetteer: Gazetteer) -> list[Found]:
                     and is_demonym(tokens, span))):
             continue
         label = _first(overlapping).label if overlapping else "GAZETTEER"
+        if acts_as_person(tokens, span, gazetteer):  # whatever the model called it
+            continue
         found = with_designator(tokens, span, label)
         if not found.designator and followed_by_organisation(tokens, span.end):
             continue

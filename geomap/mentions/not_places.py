@@ -5,7 +5,7 @@ flag state ("flying the flag of Panama", "a Palau-flagged vessel") and days
 
 from __future__ import annotations
 
-from geomap.gazetteer import normalize
+from geomap.gazetteer import Gazetteer, normalize
 from geomap.mentions.entities import is_proper_name
 from geomap.mentions.tokens import HYPHENS, Tokens, TokenSpan
 
@@ -16,6 +16,12 @@ METONYM_HEADS = {"forces", "troops", "military", "army", "regime", "government",
                  "says", "said", "say", "claims", "claimed", "accuses", "accused", "denies",
                  "denied", "announced", "announces", "warns", "warned", "wants", "demands"}
 CAPITAL_KEYS = {"kyiv", "kiev", "moscow", "minsk", "washington"}
+TOWN_POPULATION = 10_000  # smaller places known by another name yield to a person
+PERSON_TITLES = {"president", "minister", "mr", "mr.", "mrs", "ms", "general", "mayor",
+                 "governor", "spokesman", "spokeswoman", "chancellor", "secretary"}
+PERSON_VERBS = {"said", "says", "told", "tells", "added", "claimed", "claims", "warned", "warns",
+                "met", "meets", "spoke", "speaks", "announced", "announces", "accused",
+                "accuses", "stated", "wrote", "called", "calls", "insisted", "signed"}
 DAY_WORDS = {"day", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # Words after a name that make the whole phrase an organisation or unit.
 ORGANISATION_HEADS = {
@@ -63,6 +69,26 @@ def is_metonym(tokens: Tokens, span: TokenSpan) -> bool:
         return True
     return (span.start > 0 and tokens.texts[span.start - 1] == ":"
             and (after is None or tokens.texts[after] == ";" or "\n" in tokens.texts[after]))
+
+
+def acts_as_person(tokens: Tokens, span: TokenSpan, gazetteer: Gazetteer) -> bool:
+    """A name that speaks or is titled as a person ("Putin said", "Minister
+    Lavrov"), and that every place bears only as another of its names
+    (GeoNames lists "Putin" for the village Putyatintsy): a person, whatever
+    the model called it, and with no model at all. A headline's bare Russian
+    spelling of a village ("Svetloye") stays a place."""
+    before = tokens.lower(span.start - 1) if span.start > 0 else ""
+    after = span.end
+    while after < len(tokens) and tokens.texts[after] in (",", "'s", "’s"):
+        after += 1
+    acts = before in PERSON_TITLES or (after < len(tokens)
+                                       and tokens.lower(after) in PERSON_VERBS)
+    if not acts:
+        return False
+    key = normalize(tokens.span_text(span))
+    places = gazetteer.lookup_key(key)
+    return bool(places) and all(normalize(p.name) != key and p.population < TOWN_POPULATION
+                                for p in places)
 
 
 def is_flag_state(tokens: Tokens, span: TokenSpan) -> bool:
