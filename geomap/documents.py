@@ -23,7 +23,7 @@ from functools import partial
 from typing import BinaryIO
 
 from geomap.decoding import DecodeError, decode
-from geomap.errors import StrictStop
+from geomap.errors import StrictStop, os_problem
 from geomap.input_files import (
     STDIN,
     FileProblems,
@@ -460,4 +460,4 @@ def _read_one(read: Callable[[], bytes], name: str, kind: str, options: ReadOpti
     except (InputError, DecodeError) as exc:
         log.fail(f"{name}: {exc}")
     except OSError as exc:
-        log.fail(f"{name}: {(exc.strerror or str(exc)).lower()}")
+        log.fail(f"{name}: {os_problem(exc)}")

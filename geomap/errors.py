@@ -4,6 +4,11 @@ cli.EXIT_CODES maps each to the command's exit code."""
 from __future__ import annotations
 
 
+def os_problem(exc: OSError) -> str:
+    """An OS error as a message reads it: "permission denied", "no space left on device"."""
+    return (exc.strerror or str(exc)).lower()
+
+
 class GeomapError(Exception):
     """A run cannot go on, or ends without a full result."""
 

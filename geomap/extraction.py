@@ -17,6 +17,7 @@ from functools import partial
 from typing import TextIO
 
 from geomap.documents import InputError, InputLog, json_lines
+from geomap.errors import os_problem
 from geomap.input_files import STDIN, Selection, files_of
 from geomap.records import document_from_record, document_record, place_summary
 from geomap.resolve import Resolution, ResolvedDocument, toponyms
@@ -66,7 +67,7 @@ def read_extraction(paths: Iterable[str], log: InputLog) -> Iterator[ResolvedDoc
             except InputError as exc:
                 log.fail(str(exc))
             except OSError as exc:
-                log.fail(f"{source}: {(exc.strerror or str(exc)).lower()}")
+                log.fail(f"{source}: {os_problem(exc)}")
             except UnicodeDecodeError:
                 log.fail(f"{source}: not UTF-8 text")
 

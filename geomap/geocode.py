@@ -60,12 +60,17 @@ class GeocoderSettings:
     user_agent: str = DEFAULT_USER_AGENT
     offline: bool = False  # overrides everything else, as GEOMAP_OFFLINE=1 does
 
+    @property
+    def no_network(self) -> bool:
+        """--offline or GEOMAP_OFFLINE: no network access at all, for anything."""
+        return self.offline or offline_requested()
+
 
 def geocoder_for(settings: GeocoderSettings, warn: Callable[[str], None],
                  cache_dir: Path | None) -> GeopyGeocoder | None:
     """The geocoder the settings ask for, or None: not asked for, or offline.
     Its answers are cached in `cache_dir` (None: for this run only)."""
-    if settings.offline or offline_requested() or not settings.enabled:
+    if settings.no_network or not settings.enabled:
         return None
     try:
         return GeopyGeocoder(settings.service, domain=settings.domain, scheme=settings.scheme,

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from geomap.errors import os_problem
+
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".json", ".jsonl", ".csv"}
@@ -77,7 +79,8 @@ def _wanted(relative: str, selection: Selection) -> bool:
     return not _matches(relative, selection.exclude)
 
 
-def _inside(path: str, folder: str) -> bool:
+def is_inside(path: str, folder: str) -> bool:
+    """Whether a real path is a folder's own or lies below it."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
@@ -86,7 +89,7 @@ def not_a_regular_file(path: Path, max_bytes: int) -> str | None:
     try:
         info = os.stat(path)
     except OSError as exc:
-        return (exc.strerror or str(exc)).lower()
+        return os_problem(exc)
     if not stat.S_ISREG(info.st_mode):
         kind = ("a named pipe" if stat.S_ISFIFO(info.st_mode)
                 else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
@@ -126,7 +129,7 @@ def folder_files(folder: Path, selection: Selection, problems: FileProblems,
 
     def stays_inside(path: Path) -> bool:
         """Whether an entry may be read: not a link leading out of the input folder."""
-        if selection.follow_links or not path.is_symlink() or _inside(os.path.realpath(path),
+        if selection.follow_links or not path.is_symlink() or is_inside(os.path.realpath(path),
                                                                       top):
             return True
         problems.skip(f"{shown(path)}: a link to outside the input folder, not followed "

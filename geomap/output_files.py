@@ -26,8 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from geomap.errors import Interrupted, OutputFailed, UsageError
-from geomap.input_files import SUPPORTED_SUFFIXES, is_own_output
+from geomap.errors import Interrupted, OutputFailed, UsageError, os_problem
+from geomap.input_files import SUPPORTED_SUFFIXES, is_inside, is_own_output
 
 HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
@@ -51,8 +51,7 @@ def check_outputs(outputs: dict[str, Path], inputs: list[Path]) -> None:
             raise UsageError(f"{option} {path} is the same file as {seen[target]}; give each "
                              "output its own path", option=option)
         seen[target] = option
-        in_a_folder = any(str(target).startswith(folder.rstrip(os.sep) + os.sep)
-                          for folder in input_folders)
+        in_a_folder = any(is_inside(str(target), folder) for folder in input_folders)
         if target in input_files or (in_a_folder and target.suffix.lower() in SUPPORTED_SUFFIXES
                                      and target.exists() and not is_own_output(target)):
             raise UsageError(f"{path} is an input; writing it would destroy it", option=option)
@@ -69,12 +68,8 @@ def _check_writable(folder: Path) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise OutputFailed(f"{folder}: cannot write there: {_reason(exc)}; nothing was "
+        raise OutputFailed(f"{folder}: cannot write there: {os_problem(exc)}; nothing was "
                            "written") from None
-
-
-def _reason(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()
 
 
 @contextmanager
@@ -139,7 +134,7 @@ def write_set(contents: dict[Path, str], say: Callable[[str], None]) -> None:
                     os.replace(temporary, target)
         except OSError as exc:
             path = targets[target][0]
-            raise OutputFailed(f"{path}: {_reason(exc)}; no output file was changed") from None
+            raise OutputFailed(f"{path}: {os_problem(exc)}; no output file was changed") from None
         finally:
             for temporary in temporaries.values():
                 with contextlib.suppress(FileNotFoundError):
@@ -159,7 +154,7 @@ def atomic_writer(path: Path, say: Callable[[str], None]) -> Iterator[TextIO]:
         with _locked([target.parent], say), _signals_held():
             os.replace(temporary, target)
     except OSError as exc:
-        raise OutputFailed(f"{path}: {_reason(exc)}; the file was not changed") from None
+        raise OutputFailed(f"{path}: {os_problem(exc)}; the file was not changed") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -191,6 +186,6 @@ def atomic_directory(path: Path, pattern: str) -> Iterator[Path]:
             else:
                 os.replace(temporary, path)
     except OSError as exc:
-        raise OutputFailed(f"{path}: {_reason(exc)}") from None
+        raise OutputFailed(f"{path}: {os_problem(exc)}") from None
     finally:
         shutil.rmtree(temporary, ignore_errors=True)

@@ -25,7 +25,7 @@ from geomap.errors import InputsFailed, NothingRead, UsageError
 from geomap.evaluate import gold_kind, read_gold, score_events, score_toponyms
 from geomap.export import csv_text, geojson_text
 from geomap.extraction import extraction_lines, read_extraction
-from geomap.geocode import GeocoderSettings, GeopyGeocoder, geocoder_for, offline_requested
+from geomap.geocode import GeocoderSettings, GeopyGeocoder, geocoder_for
 from geomap.incidents import collect_incidents
 from geomap.input_files import STDIN
 from geomap.mentions.nlp import MODEL, check_pipeline, pipeline_digest
@@ -59,7 +59,7 @@ class Run:
         self.log = InputLog(say, strict=self.reading.strict)
         self.geocoder: GeopyGeocoder | None = geocoder_for(geocoding or GeocoderSettings(),
                                                            self.warn, processing.cache_dir)
-        self.offline = (geocoding or GeocoderSettings()).offline or offline_requested()
+        self.offline = (geocoding or GeocoderSettings()).no_network
         self.cache: ExtractionCache | None = None
         self.unresolved: Counter[str] = Counter()
 

@@ -14,6 +14,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from geomap.errors import os_problem
+
 # How long a write waits for another run's write to finish before the cache
 # is left alone for the rest of the run.
 BUSY_SECONDS = 5
@@ -32,9 +34,7 @@ def is_damaged(exc: sqlite3.Error) -> bool:
 
 
 def problem(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        return (exc.strerror or str(exc)).lower()
-    return str(exc)
+    return os_problem(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def open_cache_db(path: Path, table: str, columns: str,
