@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pathlib import Path
 from geomap.documents import Document
 from geomap.records import compact_resolutions, resolutions_from_compact
 from geomap.resolve import Resolution, ResolvedDocument, fully_answered
-from geomap.storage import is_damaged, move_aside, open_cache_db, problem
+from geomap.storage import ChecksummedStore
 
 # The package's files that do not decide what an extraction is: the map and
 # the exports, the evaluation and the command line. Every other file, code or
@@ -54,19 +53,18 @@ def extraction_digest(package: Path) -> str:
 
 
 class ExtractionCache:
-    """Document -> its resolutions, for one configuration of the pipeline.
-
-    Each value carries its SHA-256, so a damaged or edited entry is found,
-    recomputed and replaced. Any problem with the cache file is one warning:
-    the run goes on without the cache (storage.open_cache_db)."""
+    """Document -> its resolutions, for one configuration of the pipeline, in
+    a storage.ChecksummedStore: a damaged or edited entry is recomputed and
+    replaced, and any problem with the file is one warning."""
 
     def __init__(self, directory: Path, configuration: str, warn: Callable[[str], None]):
-        self.path = directory / "extractions.sqlite"
         self.prefix = hashlib.sha256(f"{configuration}|{code_digest()}".encode()).hexdigest()
-        self.hits = self.misses = self.damaged = 0
-        self.warn = warn
-        self.db = open_cache_db(self.path, TABLE, "key TEXT PRIMARY KEY, sha256 TEXT, value BLOB",
-                                warn)
+        self.hits = self.misses = 0
+        self.store = ChecksummedStore(directory / "extractions.sqlite", TABLE, warn)
+
+    @property
+    def damaged(self) -> int:
+        return self.store.damaged
 
     def key(self, document: Document) -> str:
         content = json.dumps([document.text, document.date], ensure_ascii=False)
@@ -75,50 +73,16 @@ class ExtractionCache:
     def get(self, key: str, doc_id: str) -> list[Resolution] | None:
         """The resolutions cached under `key`, their mentions given `doc_id`;
         None when they are not there, or not intact."""
-        row = self._query("SELECT sha256, value FROM " + TABLE + " WHERE key=?", (key,))
-        if row is None:
+        resolutions = self.store.get(
+            key, lambda value: resolutions_from_compact(value.decode("utf-8"), doc_id))
+        if resolutions is None:
             self.misses += 1
-            return None
-        try:
-            if hashlib.sha256(row[1]).hexdigest() != row[0]:
-                raise ValueError("checksum")
-            resolutions = resolutions_from_compact(row[1].decode("utf-8"), doc_id)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-            self.damaged += 1  # recomputed, and replaced when put
-            self.misses += 1
-            return None
-        self.hits += 1
+        else:
+            self.hits += 1
         return resolutions
 
     def put(self, key: str, resolutions: list[Resolution]) -> None:
-        if self.db is None:
-            return
-        value = compact_resolutions(resolutions).encode("utf-8")
-        try:
-            with self.db:
-                self.db.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?)",
-                                (key, hashlib.sha256(value).hexdigest(), value))
-        except sqlite3.Error as exc:
-            self._give_up(exc)
-
-    def _query(self, sql: str, parameters: tuple) -> tuple | None:
-        if self.db is None:
-            return None
-        try:
-            return self.db.execute(sql, parameters).fetchone()
-        except sqlite3.Error as exc:
-            self._give_up(exc)
-            return None
-
-    def _give_up(self, exc: sqlite3.Error) -> None:
-        """Leave the cache alone for the rest of the run (a damaged file is moved aside)."""
-        assert self.db is not None
-        self.db.close()
-        self.db = None
-        if is_damaged(exc):
-            move_aside(self.path, exc, self.warn)
-        else:
-            self.warn(f"cache {self.path} cannot be used ({problem(exc)}); going on without it")
+        self.store.put(key, compact_resolutions(resolutions).encode("utf-8"))
 
 
 @dataclass(frozen=True)

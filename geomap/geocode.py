@@ -11,10 +11,8 @@ keeps failing, the run stops asking it and carries on.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from geomap.errors import UsageError
 from geomap.gazetteer import Place, normalize
 from geomap.records import place_from_record, place_record
 from geomap.resolve import GeocoderUnanswered
-from geomap.storage import open_cache_db
+from geomap.storage import ChecksummedStore
 
 DEFAULT_SERVICE = "nominatim"
 DEFAULT_USER_AGENT = "geomap/0.1 (offline-first news geoparser)"
@@ -33,7 +31,7 @@ DEFAULT_MIN_DELAY = 1.0
 MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is not worth holding a build for
 GIVE_UP_AFTER = 3  # consecutive failed names before the run stops asking the service
 OFFLINE_ENV = "GEOMAP_OFFLINE"
-ANSWERS = "answer"  # service, query, the answer's SHA-256, the answer (a place record or "")
+ANSWERS = "answer"  # "service and server\nquery" -> a place record, or "" for not found
 CACHE_FILE = "geocode.sqlite"
 
 # Nominatim "addresstype" -> GeoNames-style feature class and code, so geocoded
@@ -118,64 +116,33 @@ class GeopyGeocoder:
                                     max_retries=max_retries, error_wait_seconds=min_delay,
                                     swallow_exceptions=False)
         self._warn = warn
-        self._cache_path = cache_path  # None: answers are kept for this run only
-        self._db: sqlite3.Connection | None = None
-        self._opened = False
+        # Answers are kept on disk unless the run keeps no cache (cache_path None).
+        self._store = ChecksummedStore(cache_path, ANSWERS, warn) if cache_path else None
         self._answers: dict[str, Place | None] = {}
         self._failed: set[str] = set()  # names that failed this run: not asked again
         self._failures_in_a_row = 0
 
-    def _cache(self) -> sqlite3.Connection | None:
-        if not self._opened and self._cache_path is not None:
-            self._opened = True
-            self._db = open_cache_db(self._cache_path, ANSWERS,
-                                     "service TEXT, query TEXT, sha256 TEXT, place TEXT, "
-                                     "PRIMARY KEY (service, query)", self._warn)
-        return self._db
-
-    def _cached(self, key: str) -> tuple[bool, Place | None]:
-        """(whether the answer is known, the answer) from this run or the cache."""
+    def _cached(self, key: str) -> tuple[Place | None] | None:
+        """(the answer,) from this run or the cache, "not found" included;
+        None when it is not known."""
         if key in self._answers:
-            return True, self._answers[key]
-        db = self._cache()
-        if db is None:
-            return False, None
-        try:
-            row = db.execute(f"SELECT sha256, place FROM {ANSWERS} WHERE service=? AND query=?",
-                             (self.identity, key)).fetchone()
-            if row is None or hashlib.sha256(row[1].encode()).hexdigest() != row[0]:
-                return False, None  # not there, or damaged: asked again, and replaced
-            return True, place_from_record(json.loads(row[1])) if row[1] else None
-        except (sqlite3.Error, ValueError, TypeError) as exc:
-            self._leave_cache(exc)
-            return False, None
+            return (self._answers[key],)
+        if self._store is None:
+            return None
+        return self._store.get(f"{self.identity}\n{key}", lambda value: (
+            place_from_record(json.loads(value)) if value else None,))
 
     def _remember(self, key: str, place: Place | None) -> None:
         self._answers[key] = place
-        db = self._cache()
-        if db is None:
-            return
-        stored = json.dumps(place_record(place), sort_keys=True) if place else ""
-        try:
-            with db:
-                db.execute(f"INSERT OR REPLACE INTO {ANSWERS} VALUES (?, ?, ?, ?)",
-                           (self.identity, key, hashlib.sha256(stored.encode()).hexdigest(),
-                            stored))
-        except sqlite3.Error as exc:
-            self._leave_cache(exc)
-
-    def _leave_cache(self, exc: Exception) -> None:
-        assert self._db is not None
-        self._db.close()
-        self._db = None
-        self._warn(f"geocoder cache {self._cache_path} cannot be used ({exc}); "
-                   "going on without it")
+        if self._store is not None:
+            stored = json.dumps(place_record(place), sort_keys=True) if place else ""
+            self._store.put(f"{self.identity}\n{key}", stored.encode("utf-8"))
 
     def geocode(self, query: str) -> Place | None:
         key = normalize(query)
-        known, answer = self._cached(key)
-        if known:
-            return answer
+        known = self._cached(key)
+        if known is not None:
+            return known[0]
         if key in self._failed or self._failures_in_a_row >= GIVE_UP_AFTER:
             raise GeocoderUnanswered(query)
         try:
