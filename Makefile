@@ -31,7 +31,8 @@ gazetteer: $(VENV)/.installed
 
 # Check that the committed gazetteer is exactly what the build script makes.
 gazetteer-check: gazetteer
-	git diff --exit-code --stat -- geomap/data/places.tsv.gz geomap/data/common_words.txt
+	git diff --exit-code --stat -- geomap/data/places.tsv.gz geomap/data/common_words.txt \
+		geomap/data/english_words.txt
 
 # Rebuild the offline basemap from the boundary files.
 basemap: $(VENV)/.installed

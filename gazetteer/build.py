@@ -13,11 +13,15 @@ byte.
 
 Output (read by geomap/gazetteer.py):
 places.tsv.gz, gzip'd UTF-8 text, everything a lookup needs:
-    header line: "geomap-gazetteer<TAB>format version<TAB>length of the rows block"
+    header line: "geomap-gazetteer<TAB>format version<TAB>length of the rows
+        block<TAB>length of the name index" (lengths in characters)
     rows block: one place per line, sorted by id, tab-separated: id, name,
         lat, lon, feature_class, feature_code, country, admin1, population
     then the name index, sorted lines: normalised name<TAB>row offsets
         (comma-separated character offsets into the rows block)
+    then the skeleton index, sorted lines: skeleton<TAB>normalised names
+        (the spelling-insensitive keys of the Latin names of places whose
+        names news spells many ways; geomap.gazetteer.skeleton)
 common_words.txt, the names that are also very common English words.
 """
 
@@ -36,7 +40,14 @@ OUT_DIR = HERE.parent / "geomap" / "data"
 GEONAMES_DUMPS = "https://download.geonames.org/export/dump/"
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
-from geomap.gazetteer import normalize  # noqa: E402  (the runtime's own key function)
+# The runtime's own key functions
+from geomap.gazetteer import (  # noqa: E402
+    FORMAT_VERSION,
+    MIN_SKELETON,
+    normalize,
+    skeleton,
+    spelled_variously,
+)
 
 # Ukrainian features worth a place on an incident map, by GeoNames class/code.
 UA_KEEP = {
@@ -352,6 +363,21 @@ def add_raion_names(places: dict[int, dict]) -> None:
             entry["latin_names"] = sorted(names)
 
 
+ENGLISH_WORD_ZIPF = 2.5  # down to the names of people in the news (Poroshenko: 2.5)
+ENGLISH_WORDS_LISTED = 100_000  # more than wordfreq has above that frequency
+
+
+def english_words_like(skeletons: dict[str, set[str]], index: dict[str, set[int]]) -> list[str]:
+    """English words and names that the skeleton index would take for other
+    spellings of places' names, but that are no place's name themselves."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    return sorted({word for word in top_n_list("en", ENGLISH_WORDS_LISTED)
+                   if word.isascii() and word.isalpha() and word not in index
+                   and len(skeleton(word)) >= MIN_SKELETON and skeleton(word) in skeletons
+                   and zipf_frequency(word, "en") >= ENGLISH_WORD_ZIPF})
+
+
 def clean(text: str) -> str:
     return text.replace("\t", " ").replace("|", " ").replace("\n", " ")
 
@@ -364,7 +390,7 @@ def _gzip(path: Path, text: str) -> None:
 
 
 def write(places: list[dict], out_dir: Path) -> None:
-    rows, index, offset = [], {}, 0
+    rows, index, skeletons, offset = [], {}, {}, 0
     for p in sorted(places, key=lambda p: p["id"]):
         row = "\t".join(str(v) for v in [
             p["id"], clean(p["name"]), f"{p['lat']:.5f}", f"{p['lon']:.5f}", p["feature_class"],
@@ -374,18 +400,31 @@ def write(places: list[dict], out_dir: Path) -> None:
             key = normalize(name)
             if key:
                 index.setdefault(key, set()).add(offset)
+                mark = skeleton(key)
+                if mark and spelled_variously(p["country"]):
+                    skeletons.setdefault(mark, set()).add(key)
         rows.append(row)
         offset += len(row) + 1
     index_lines = sorted(f"{key}\t{','.join(map(str, sorted(offsets)))}"
                          for key, offsets in index.items())
-    header = f"geomap-gazetteer\t2\t{offset}\n"
+    index_block = "".join(line + "\n" for line in index_lines)
+    skeleton_block = "".join(f"{mark}\t{','.join(sorted(keys))}\n"
+                             for mark, keys in sorted(skeletons.items()))
+    header = f"geomap-gazetteer\t{FORMAT_VERSION}\t{offset}\t{len(index_block)}\n"
     _gzip(out_dir / "places.tsv.gz",
-          header + "".join(row + "\n" for row in rows) + "\n".join(index_lines) + "\n")
+          header + "".join(row + "\n" for row in rows) + index_block + skeleton_block)
     common = sorted(key for key in index if is_common_english(key))
     (out_dir / "common_words.txt").write_text(
         "# Gazetteer names that are also very common English words (wordfreq zipf >= "
         f"{COMMON_WORD_ZIPF}):\n# matched only when the language model also calls them places.\n"
         + "\n".join(common) + "\n", encoding="utf-8")
+    resembling = english_words_like(skeletons, index)
+    (out_dir / "english_words.txt").write_text(
+        "# English words (wordfreq zipf >= "
+        f"{ENGLISH_WORD_ZIPF}) that share a skeleton with a place's name and\n"
+        "# are no name of any place: never taken for another spelling of one\n"
+        "# (\"ministry\" is not Monastyr, \"march\" not Myrcha).\n"
+        + "\n".join(resembling) + "\n", encoding="utf-8")
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """The bundled offline gazetteer: loading, name normalisation and lookup.
 
 The data file (geomap/data/places.tsv.gz, built by gazetteer/build.py) holds
-the place rows and a sorted index of normalised names, so loading is a
-decompress and two splits; rows are parsed only when a lookup needs them.
+the place rows, a sorted index of normalised names and one of their
+skeletons (spelling-insensitive keys), so loading is a decompress and a few
+splits; rows are parsed only when a lookup needs them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 KINDS = ("settlement", "facility", "raion", "oblast", "country", "water", "region", "other")
 
 _APOSTROPHES = re.compile(r"[’'ʼ`´‘ʹ]")
@@ -76,30 +77,39 @@ class Place:
         return kind_of(self.feature_class, self.feature_code)
 
 
-# Russian-based and older spellings -> the Ukrainian-based forms GeoNames uses,
-# as (pattern, replacement) on normalised names. Each rule is tried on or off,
-# so "Georgievka" reaches "Heorhiivka" and "Kurakhovo" "Kurakhove".
-SPELLING_RULES = [
-    (re.compile(r"g"), "h"),
-    (re.compile(r"([oe])vka\b"), "ivka"),
-    (re.compile(r"([^aeiouy])([oe])v([oe])\b"), r"\1\2ve"),
-    (re.compile(r"(sk|ts)(oye|oe|aya|iy|yy|y)\b"), r"\1e"),
-    (re.compile(r"sk(?:iy|yy|ii|y)\b"), "skyi"),  # Khmelnitsky -> Khmelnytskyi
-    (re.compile(r"(?<=[^aeiou])i(?=[^aeiouy ])"), "y"),
-    (re.compile(r"ye"), "ie"),
-    (re.compile(r"yo"), "o"),
-    (re.compile(r"ev(?=[^aeiouy])"), "iiv"),
-    (re.compile(r"e"), "i"),
-    (re.compile(r"e(?=[^e]*$)"), "i"),  # the last syllable only: Kremennaya -> Kreminna
-    (re.compile(r"e[yi](?=[^aeiou])"), "ii"),  # Krasnoarmeyskoye -> Krasnoarmiiske
-    (re.compile(r"(?<=[aeiou])i"), "y"),  # Pervomaisk -> Pervomaysk (older romanisation)
-    (re.compile(r"aya\b"), "a"),
-    (re.compile(r"itsa\b"), "ytsia"),  # Stanitsa -> Stanytsia
-    (re.compile(r"ech(?:y|)e\b"), "ichchia"),  # Porechye -> Porichchia
-    (re.compile(r"iya\b"), "iia"),
-]
-MAX_VARIANTS = 512
+# The skeleton of a name: what stays the same across transliterations of one
+# Cyrillic name. Vowels, y and j (i/y/ii/yi, e/ye/ie/o, -oye/-oe/-e,
+# -sky/-skiy/-skyi), soft signs and apostrophes, spaces and doubled letters
+# carry the differences between Ukrainian and Russian forms and between
+# romanisation systems; consonants mostly do not, once g and h (Ukrainian
+# г), kh and h, x and ks are one.
+SKELETON_LETTERS = (("shch", "sch"), ("kh", "h"), ("x", "ks"), ("g", "h"), ("w", "v"),
+                    ("q", "k"), ("ck", "k"), ("ph", "f"), ("tz", "ts"))
+_SKELETON_DROPPED = re.compile(r"[aeiouyj ]")
+_DOUBLED = re.compile(r"(.)\1+")
+# Shorter skeletons are shared by too many unrelated names to mean anything.
+MIN_SKELETON = 4
+# A written name reaches the names of its skeleton that are this alike to it,
+# and not much less alike than the likest.
 VARIANT_MIN_SIMILARITY = 0.6
+VARIANT_MARGIN = 0.15
+
+
+@lru_cache(maxsize=1 << 16)
+def skeleton(key: str) -> str:
+    """The spelling-insensitive key of a normalised Latin name: "lysychansk",
+    "lisichansk" and "lysichansk" are all "lschnsk"; "" for other scripts."""
+    if not key.isascii():
+        return ""
+    for spelling, common in SKELETON_LETTERS:
+        key = key.replace(spelling, common)
+    return _DOUBLED.sub(r"\1", _SKELETON_DROPPED.sub("", key))
+
+
+def spelled_variously(country: str) -> bool:
+    """Whether news spells a country's place names many ways, so that they
+    are found by their skeletons: Ukraine's, romanised from Cyrillic."""
+    return country == "UA"
 
 
 def name_similarity(key: str, place: Place) -> float:
@@ -110,18 +120,6 @@ def name_similarity(key: str, place: Place) -> float:
 @lru_cache(maxsize=1 << 16)
 def _similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b).ratio()
-
-
-@lru_cache(maxsize=1 << 14)
-def spelling_variants(key: str) -> tuple[str, ...]:
-    """Other transliterations of a normalised name, nearest rules first, bounded."""
-    variants = {key}
-    for pattern, replacement in SPELLING_RULES:
-        variants |= {pattern.sub(replacement, v) for v in variants}
-        if len(variants) > MAX_VARIANTS:
-            break
-    variants.discard(key)
-    return tuple(sorted(variants))
 
 
 def _parse_row(row: str) -> Place:
@@ -136,13 +134,18 @@ def _parse_row(row: str) -> Place:
 class Gazetteer:
     """Name -> candidate places. Get the bundled one with `load()`."""
 
-    def __init__(self, rows: str, index_lines: list[str],
-                 common_words: frozenset[str] = frozenset(), digest: str = ""):
+    def __init__(self, rows: str, index_lines: list[str], skeleton_lines: list[str],
+                 common_words: frozenset[str] = frozenset(),
+                 english_words: frozenset[str] = frozenset(), digest: str = ""):
         self._rows = rows  # one block of text; the index points at row offsets
         self.digest = digest  # of its data files: a changed gazetteer invalidates caches
         # Names that are also very common English words ("Progress", "Central").
         self.common_words = common_words
+        # English words never taken for another spelling of a place's name
+        # ("ministry", "march", "poroshenko").
+        self.english_words = english_words
         self._index = index_lines  # sorted "key\toffset,offset,..." lines
+        self._skeletons = skeleton_lines  # sorted "skeleton\tkey,key,..." lines
         self._places: dict[int, Place] = {}
 
     def _place_at(self, offset: int) -> Place:
@@ -153,12 +156,8 @@ class Gazetteer:
         return place
 
     def _index_line(self, key: str) -> str | None:
-        """The index line "key\toffsets" for a normalised key, found by bisection."""
-        probe = key + "\t"
-        pos = bisect.bisect_left(self._index, probe)
-        if pos < len(self._index) and self._index[pos].startswith(probe):
-            return self._index[pos]
-        return None
+        """The index line "key\toffsets" for a normalised key."""
+        return _line_of(self._index, key)
 
     def _offsets(self, key: str) -> list[int]:
         line = self._index_line(key)
@@ -189,19 +188,38 @@ class Gazetteer:
         return [self._place_at(offset) for offset in sorted(offsets)]
 
     def lookup_variants(self, name: str) -> list[Place]:
-        """Ukrainian places a name reaches under another transliteration
-        ("Marganets" -> Marhanets), when that is the place's own name, not a
-        far-off alias ("Skhid" must not reach Skhidni Kvartaly)."""
+        """Places a name reaches under another spelling of the same Cyrillic
+        name ("Lysichansk" -> Lysychansk, "Elenovka" -> Olenivka): those with
+        a name of the same skeleton that is alike enough to the written one."""
+        key = normalize(name)
+        mark = skeleton(key)
+        if len(mark) < MIN_SKELETON or key in self.english_words:
+            return []
+        line = _line_of(self._skeletons, mark)
+        if line is None:
+            return []
+        alike = {other: _similarity(key, other)
+                 for other in line[len(mark) + 1:].split(",") if other != key}
+        best = max(alike.values(), default=0.0)
         found: dict[object, Place] = {}
-        for variant in spelling_variants(normalize(name)):
-            for place in self.lookup_key(variant):
-                if (place.country == "UA"
-                        and name_similarity(variant, place) >= VARIANT_MIN_SIMILARITY):
-                    found.setdefault(place.id, place)
+        for other, similarity in alike.items():
+            if similarity >= max(VARIANT_MIN_SIMILARITY, best - VARIANT_MARGIN):
+                for place in self.lookup_key(other):
+                    if spelled_variously(place.country):
+                        found.setdefault(place.id, place)
         return sorted(found.values(), key=lambda p: str(p.id))
 
     def lookup_key(self, key: str) -> list[Place]:
         return [self._place_at(offset) for offset in self._offsets(key)]
+
+
+def _line_of(lines: list[str], key: str) -> str | None:
+    """The line "key\t..." of sorted lines, found by bisection."""
+    probe = key + "\t"
+    pos = bisect.bisect_left(lines, probe)
+    if pos < len(lines) and lines[pos].startswith(probe):
+        return lines[pos]
+    return None
 
 
 def data_dir() -> Path:
@@ -215,21 +233,31 @@ def read(directory: Path) -> Gazetteer:
     data = path.read_bytes()
     text = gzip.decompress(data).decode("utf-8")
     header_end = text.index("\n")
-    magic, version, rows_length = text[:header_end].split("\t")
-    if magic != "geomap-gazetteer" or version != FORMAT_VERSION:
-        raise ValueError(f"{path}: not a geomap gazetteer file (format {magic} {version})")
+    header = text[:header_end].split("\t")
+    if header[:2] != ["geomap-gazetteer", FORMAT_VERSION] or len(header) != 4:
+        raise ValueError(f"{path}: not a geomap gazetteer file of format {FORMAT_VERSION} "
+                         f"(header {' '.join(header[:2])!r})")
+    rows_length, index_length = header[2:]
     rows_end = header_end + 1 + int(rows_length)
-    index = text[rows_end:].split("\n")
-    if index and not index[-1]:
-        index.pop()
+    index_end = rows_end + int(index_length)
+    # Only "\n" ends a line: a name may hold other Unicode line breaks.
+    index = text[rows_end:index_end].split("\n")[:-1]
+    skeletons = text[index_end:].split("\n")[:-1]
     common_data = (directory / "common_words.txt").read_bytes()
-    common = common_data.decode("utf-8").split("\n")
-    common_words = frozenset(line for line in common if line and not line.startswith("#"))
+    english_data = (directory / "english_words.txt").read_bytes()
     # The digest covers every file the gazetteer is read from, so a cache
     # keyed on it notices a change to any of them.
     digest = hashlib.sha256(data)
-    digest.update(hashlib.sha256(common_data).digest())
-    return Gazetteer(text[header_end + 1:rows_end], index, common_words, digest.hexdigest())
+    for extra in (common_data, english_data):
+        digest.update(hashlib.sha256(extra).digest())
+    return Gazetteer(text[header_end + 1:rows_end], index, skeletons, _word_list(common_data),
+                     _word_list(english_data), digest.hexdigest())
+
+
+def _word_list(data: bytes) -> frozenset[str]:
+    """The words of a word list file: one a line, "#" lines are comments."""
+    return frozenset(line for line in data.decode("utf-8").split("\n")
+                     if line and not line.startswith("#"))
 
 
 @cache

@@ -213,7 +213,8 @@ def test_a_cache_held_by_another_process_is_used_without_and_never_moved(tmp_pat
 
 
 # 6. The cache key covers everything the result depends on.
-def test_replacing_the_gazetteers_common_words_changes_its_digest(tmp_path):
+@pytest.mark.parametrize("word_list", ["common_words.txt", "english_words.txt"])
+def test_replacing_the_gazetteers_word_lists_changes_its_digest(tmp_path, word_list):
     import shutil
 
     from geomap import gazetteer
@@ -221,7 +222,7 @@ def test_replacing_the_gazetteers_common_words_changes_its_digest(tmp_path):
     copy = tmp_path / "data"
     shutil.copytree(gazetteer.data_dir(), copy)
     before = gazetteer.read(copy).digest
-    with open(copy / "common_words.txt", "a", encoding="utf-8") as f:
+    with open(copy / word_list, "a", encoding="utf-8") as f:
         f.write("kharkiv\n")
     assert gazetteer.read(copy).digest != before
 

@@ -1,6 +1,7 @@
 import pytest
 from geopy.distance import distance
 
+from geomap import gazetteer
 from geomap.gazetteer import normalize
 
 
@@ -79,3 +80,21 @@ def test_key_prefixes_are_known_by_their_start(places):
     assert places.has_key_prefix("kryvyi rih")
     assert not places.has_key_prefix("kryvyi rihx")
     assert not places.has_key_prefix("zzyzx")
+
+
+@pytest.mark.parametrize("spellings", [
+    ("Lysychansk", "Lisichansk", "Lysichansk"),
+    ("Heorhiivka", "Georgiyivka", "Georgievka"),
+    ("Kalynove", "Kalinovoe", "Kalinovoye"),
+    ("Oleksandrivske", "Alexandrovskoye", "Aleksandrovskoe"),
+    ("Bakhchovyk", "Bakhchevik", "Bahchovik"),
+    ("Shchastia", "Schastye"),
+])
+def test_transliterations_of_one_name_share_a_skeleton(spellings):
+    assert len({gazetteer.skeleton(gazetteer.normalize(s)) for s in spellings}) == 1
+
+
+def test_the_skeleton_index_reaches_ukrainian_places_only(places):
+    assert {p.name for p in places.lookup_variants("Lysichansk")} >= {"Lysychansk"}
+    assert all(p.country == "UA" for p in places.lookup_variants("Petrovskoye"))
+    assert places.lookup_variants("Kyv") == []  # too short a skeleton to mean anything

@@ -26,8 +26,12 @@ def gazetteer_spans(tokens: Tokens, gazetteer: Gazetteer) -> list[TokenSpan]:
         if spans and i < spans[-1].end:
             continue
         found = _gazetteer_name(tokens, i, gazetteer)
-        if found is None:
-            found = variant_span(tokens, i, gazetteer, entity_starts)
+        # A longer name the gazetteer knows under another spelling wins over
+        # a shorter one it knows as written ("Nyzhnie Nagolchyk", not "Nyzhnie").
+        if found is None or (i in entity_starts and len(entity_starts[i]) > len(found)):
+            variant = variant_span(tokens, i, gazetteer, entity_starts)
+            if variant is not None and (found is None or len(variant) > len(found)):
+                found = variant
         if found is not None:
             spans.append(found)
     return spans

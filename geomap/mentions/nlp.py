@@ -1,7 +1,8 @@
 """The spaCy pipeline: which model, which components, and geomap's tokenizer.
 
 Only what mentions need runs on every document: the tokenizer, the tagger,
-the entity recogniser and a sentence splitter (no parser). The lemma pipes
+the dependency parser (which also splits sentences) and the entity
+recogniser. The lemma pipes
 are left out of the run; mentions.lemmas runs them on the sentences that
 name a place. "none" is the fast path with no statistical model: rule-based
 sentences and gazetteer matching only.
@@ -49,7 +50,7 @@ def english_tokenizer() -> Callable[[Language], Tokenizer]:
 
 @cache
 def load_pipeline(model: str = MODEL) -> Language:
-    """The spaCy pipeline: NER, tagger, lemmatizer and a fast sentence splitter.
+    """The spaCy pipeline: tagger, parser, NER, and lemmatizer on demand.
 
     `model` is any installed spaCy English pipeline; "none" is the fast path
     with no statistical model: rule-based sentences and gazetteer matching only.
@@ -63,16 +64,14 @@ def load_pipeline(model: str = MODEL) -> Language:
         nlp.add_pipe("sentencizer")
         return nlp
     try:
-        # The statistical sentence recogniser is far cheaper than the parser
-        # and gives the same sentence spans on news prose; lemmas type incidents.
-        # English pipelines keep spaCy's English tokenizer rules: geomap's is
-        # the same plus one infix, so the pipeline's own is not loaded.
-        nlp = spacy.load(model, exclude=["parser", "tokenizer"], config=tokenizer)
+        # The parser's arcs say where a name stands ("the centre of X") and
+        # what a number counts; it splits sentences too. English pipelines
+        # keep spaCy's English tokenizer rules: geomap's is the same plus one
+        # infix, so the pipeline's own is not loaded.
+        nlp = spacy.load(model, exclude=["tokenizer"], config=tokenizer)
     except OSError as exc:
         raise ValueError(f"spaCy pipeline {model!r} is not installed ({exc})") from None
-    if "senter" in nlp.disabled:
-        nlp.enable_pipe("senter")
-    elif "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
+    if "parser" not in nlp.pipe_names and not {"senter", "sentencizer"} & set(nlp.pipe_names):
         nlp.add_pipe("sentencizer", first=True)
     # Lemmas only type incidents, so only sentences with a place name need
     # them: mentions.lemmas runs these on those alone (a fifth of the model's time).

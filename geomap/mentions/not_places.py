@@ -18,7 +18,8 @@ METONYM_HEADS = {"forces", "troops", "military", "army", "regime", "government",
 CAPITAL_KEYS = {"kyiv", "kiev", "moscow", "minsk", "washington"}
 TOWN_POPULATION = 10_000  # smaller places known by another name yield to a person
 PERSON_TITLES = {"president", "minister", "mr", "mr.", "mrs", "ms", "general", "mayor",
-                 "governor", "spokesman", "spokeswoman", "chancellor", "secretary"}
+                 "governor", "spokesman", "spokeswoman", "chancellor", "secretary", "deputy",
+                 "commander", "colonel", "lieutenant", "sergeant", "captain", "major"}
 PERSON_VERBS = {"said", "says", "told", "tells", "added", "claimed", "claims", "warned", "warns",
                 "met", "meets", "spoke", "speaks", "announced", "announces", "accused",
                 "accuses", "stated", "wrote", "called", "calls", "insisted", "signed"}
@@ -72,23 +73,24 @@ def is_metonym(tokens: Tokens, span: TokenSpan) -> bool:
 
 
 def acts_as_person(tokens: Tokens, span: TokenSpan, gazetteer: Gazetteer) -> bool:
-    """A name that speaks or is titled as a person ("Putin said", "Minister
-    Lavrov"), and that every place bears only as another of its names
-    (GeoNames lists "Putin" for the village Putyatintsy): a person, whatever
-    the model called it, and with no model at all. A headline's bare Russian
-    spelling of a village ("Svetloye") stays a place."""
+    """A name that speaks, is titled or described as a person ("Putin said",
+    "Minister Lavrov", "Yanukovich, who"), and that no place bears as its
+    own name (GeoNames lists "Putin" for the village Putyatintsy; others
+    only resemble a village's name): a person, whatever the model called
+    it, and with no model at all. A headline's bare Russian spelling of a
+    village ("Svetloye") stays a place."""
     before = tokens.lower(span.start - 1) if span.start > 0 else ""
     after = span.end
     while after < len(tokens) and tokens.texts[after] in (",", "'s", "’s"):
         after += 1
-    acts = before in PERSON_TITLES or (after < len(tokens)
-                                       and tokens.lower(after) in PERSON_VERBS)
+    acts = before in PERSON_TITLES or (after < len(tokens) and (
+        tokens.lower(after) in PERSON_VERBS
+        or (tokens.lower(after) == "who" and tokens.texts[after - 1] == ",")))
     if not acts:
         return False
     key = normalize(tokens.span_text(span))
-    places = gazetteer.lookup_key(key)
-    return bool(places) and all(normalize(p.name) != key and p.population < TOWN_POPULATION
-                                for p in places)
+    return all(normalize(p.name) != key and p.population < TOWN_POPULATION
+               for p in gazetteer.lookup_key(key))
 
 
 def is_flag_state(tokens: Tokens, span: TokenSpan) -> bool:

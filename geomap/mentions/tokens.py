@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 ATTRIBUTES: list[int | str] = ["IDX", "LENGTH", "SPACY", "IS_STOP", "LOWER", "TAG", "ENT_IOB",
-                               "ENT_TYPE", "SENT_START", "LEMMA", "LIKE_NUM"]
+                               "ENT_TYPE", "SENT_START", "LEMMA", "LIKE_NUM", "DEP"]
 ENTITY_BEGIN = 3  # ENT_IOB's code for "B"
 HYPHENS = "-–"
 
@@ -50,6 +50,8 @@ class Tokens:
     sentence_starts: list[int]  # 1 where the model starts a sentence
     lemma_ids: list[int]
     like_numbers: list[int]  # 1 for digits and number words
+    dep_ids: list[int]  # the dependency label of each token's arc to its head
+    heads: list[int]  # each token's head (itself for a sentence's root or with no parser)
     entities: list[TokenSpan]  # the model's named entities, in order
     strings: StringStore
 
@@ -61,6 +63,9 @@ class Tokens:
 
     def tag(self, i: int) -> str:
         return self.strings[self.tag_ids[i]]
+
+    def dep(self, i: int) -> str:
+        return self.strings[self.dep_ids[i]]
 
     def entity_type(self, i: int) -> str:
         """The label of the entity token i is in, or ""."""
@@ -88,8 +93,11 @@ def tokens_of(doc: Doc, text: str) -> Tokens:
     """The tokens of `doc`, which was parsed from `text`."""
     columns = doc.to_array(ATTRIBUTES).T.tolist()
     (starts, lengths, spaced, stops, lower_ids, tag_ids, iobs, type_ids, sentence_starts,
-     lemma_ids, like_numbers) = columns
+     lemma_ids, like_numbers, dep_ids) = columns
+    # HEAD is an offset from the token, negative ones wrapped in the unsigned array.
+    offsets = doc.to_array("HEAD").astype("int64").tolist()
+    heads = [i + offset for i, offset in enumerate(offsets)]
     entities = [TokenSpan(ent.start, ent.end, ent.label_) for ent in doc.ents]
     return Tokens(text, [text[start:start + length] for start, length in zip(starts, lengths)],
                   starts, spaced, stops, lower_ids, tag_ids, iobs, type_ids, sentence_starts,
-                  lemma_ids, like_numbers, entities, doc.vocab.strings)
+                  lemma_ids, like_numbers, dep_ids, heads, entities, doc.vocab.strings)

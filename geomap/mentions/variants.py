@@ -1,5 +1,6 @@
 """Variant spellings: names the gazetteer knows only under another
-transliteration ("Marganets" for Marhanets, "Kamyanets-Podilsky")."""
+transliteration ("Lysichansk" for Lysychansk, "Belaya Kamenka" for Bila
+Kamianka), found where they stand as places."""
 
 from __future__ import annotations
 
@@ -8,27 +9,81 @@ from geomap.mentions.entities import entity_core
 from geomap.mentions.tokens import Tokens, TokenSpan
 
 MIN_VARIANT_LENGTH = 5
-# Entities of these kinds are no place under any spelling.
-NOT_PLACE_ENTITIES = ("PERSON", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY")
+SENTENCE_START = 1  # SENT_START's value for a sentence's first token
+# A name the gazetteer knows only under other spellings is taken for a place
+# on evidence: the model calls it one, or the sentence puts it where a place
+# stands, or it is a headline of its own. Entities of these kinds are no
+# place even then.
+PLACE_ENTITIES = ("GPE", "LOC", "FAC")
+NOT_PLACE_ENTITIES = ("DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT")
+# A name stands as a place as the object of these prepositions ...
+LOCATIVE_PREPOSITIONS = {"in", "near", "at", "around", "outside", "towards", "toward", "into",
+                         "across", "beyond"}
+# ... or of "of" after these words ("the centre of Lysichansk").
+PLACE_OF_WORDS = {"center", "centre", "outskirts", "area", "areas", "village", "town", "city",
+                  "suburbs", "vicinity", "district", "direction", "residents", "shelling",
+                  "battle", "liberation", "capture", "encirclement", "south", "north", "east",
+                  "west", "southeast", "southwest", "northeast", "northwest"}
 
 
 def variant_span(tokens: Tokens, i: int, gazetteer: Gazetteer,
                  entity_starts: dict[int, TokenSpan]) -> TokenSpan | None:
     """A name from token i that the gazetteer knows only under another
-    transliteration: a proper noun, or a whole entity of the model's that is
-    no person."""
-    if not (tokens.tag(i) in ("NNP", "NNPS") or tokens.begins_entity(i)):
-        return None
-    if tokens.entity_type(i) in NOT_PLACE_ENTITIES:
-        return None
+    transliteration, a whole entity of the model's or one word, where the
+    evidence says it is a place."""
     spans = []
     if tokens.begins_entity(i):
         spans.append(entity_core(tokens, entity_starts[i]))
     spans.append(TokenSpan(i, i + 1))
     for span in spans:
+        entity_type = tokens.entity_type(i)
+        if entity_type in NOT_PLACE_ENTITIES or not (
+                entity_type in PLACE_ENTITIES or stands_alone(tokens, span)
+                or stands_as_place(tokens, span)):
+            continue
         text = tokens.span_text(span)
-        if (len(text) >= MIN_VARIANT_LENGTH and normalize(text) not in gazetteer.common_words
+        if text.isupper():
+            continue  # a shouted headline's words are no evidence of a name
+        # A name the gazetteer knows as written is no other spelling of another
+        # ("Minsk" is not "Minskiy").
+        if (len(text) >= MIN_VARIANT_LENGTH and not gazetteer.has_key(normalize(text))
                 and not (len(span) == 1 and tokens.glued_to_neighbour(span.start, span.end))
                 and gazetteer.lookup_variants(text)):
             return span
     return None
+
+
+def stands_alone(tokens: Tokens, span: TokenSpan) -> bool:
+    """Whether the span is all the words of its sentence, or of its part of a
+    digest of headlines joined by semicolons: a headline that is only a name
+    ("Lutugyne"; "Provalie;Provalie"), as event datasets write them."""
+    def bound(j: int) -> bool:
+        return tokens.sentence_starts[j] == SENTENCE_START or tokens.texts[j - 1] == ";"
+
+    start = span.start
+    while start > 0 and not bound(start):
+        start -= 1
+    end = span.end
+    while end < len(tokens) and not bound(end):
+        end += 1
+    return not any(tokens.texts[j][:1].isalnum()
+                   for j in (*range(start, span.start), *range(span.end, end)))
+
+
+def stands_as_place(tokens: Tokens, span: TokenSpan) -> bool:
+    """Whether the parse puts the span where a place stands: after "in",
+    "near", "at" ..., or "the centre of", also as the second of two names
+    joined by "and"."""
+    heads = tokens.heads
+    # The span's own head word: the one whose head lies outside it.
+    word = next((j for j in range(span.start, span.end)
+                 if not span.start <= heads[j] < span.end), span.end - 1)
+    while tokens.dep(word) == "conj" and heads[word] != word:
+        word = heads[word]
+    if tokens.dep(word) != "pobj":
+        return False
+    preposition = heads[word]
+    if tokens.lower(preposition) in LOCATIVE_PREPOSITIONS:
+        return True
+    return (tokens.lower(preposition) == "of" and heads[preposition] != preposition
+            and tokens.lower(heads[preposition]) in PLACE_OF_WORDS)

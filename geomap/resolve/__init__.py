@@ -99,7 +99,9 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
         case = (mention.text, mention.name, mention.designator, mention.after_article,
                 document.positions.get(index))
         if case not in picks:
-            ranked = rank(mention_context(mention, key, places, document, index))
+            as_written = frozenset(p.id for p in gazetteer.lookup(mention.text)
+                                   + gazetteer.lookup(mention.name or mention.text))
+            ranked = rank(mention_context(mention, key, places, document, index, as_written))
             top = ranked[0]
             confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
             reason = _reason(ranked) + (f"; {note}" if note else "")

@@ -90,11 +90,11 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
     places = gazetteer.lookup(surface)
     if not places and name != surface:
         places = gazetteer.lookup(name)
-    # Russian-based spellings ("Stepanovka", "Seversk") also mean the Ukrainian
-    # places GeoNames spells the Ukrainian way; let ranking weigh them together.
+    # Other spellings of the same Cyrillic name ("Lysichansk", "Krasny Yar")
+    # also mean the places that bear them; ranking holds them back behind
+    # places that bear the name as written (resolve.factors.written_name).
     variants = gazetteer.lookup_variants(name)
-    note = f"spelling variant of {variants[0].name}" if variants else ""
     if not places:
-        return variants, note
+        return variants, "written in another spelling" if variants else ""
     known = {p.id for p in places}
     return places + [p for p in variants if p.id not in known], ""

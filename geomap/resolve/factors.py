@@ -30,6 +30,7 @@ class Context:
     best_similarity: float  # that of the Ukrainian settlement likest the text
     namesakes: int  # settlements whose main name is the one written
     kinds: Counter[str]  # candidates per kind of place
+    as_written: frozenset[int | str]  # the candidates that bear the name as written
 
     def ambiguous(self, place: Place) -> bool:
         """Whether other candidates are of the place's kind: the context factors
@@ -39,8 +40,11 @@ class Context:
 
 
 def mention_context(mention: Mention, key: str, candidates: list[Place],
-                    document: DocumentContext, index: int) -> Context:
-    """The context of the document's mention number `index`."""
+                    document: DocumentContext, index: int,
+                    as_written: frozenset[int | str]) -> Context:
+    """The context of the document's mention number `index`, among whose
+    candidates those of `as_written` bear its name as written (the others
+    are other spellings of it)."""
     written = {normalize(mention.text), normalize(mention.name or mention.text)}
     similarities = {place.id: max(name_similarity(text, place) for text in written)
                     for place in candidates}
@@ -51,7 +55,8 @@ def mention_context(mention: Mention, key: str, candidates: list[Place],
                              if p.country == "UA" and p.kind == "settlement"), default=0.0),
         namesakes=sum(1 for p in candidates
                       if p.kind == "settlement" and similarities[p.id] == 1.0),
-        kinds=Counter(place.kind for place in candidates))
+        kinds=Counter(place.kind for place in candidates),
+        as_written=as_written & {place.id for place in candidates})
 
 
 # What a factor saw ("oblast context: Kharkiv Oblast") and its value, if it applies.
@@ -153,6 +158,9 @@ CLOSE_NAME = 0.6  # similarity from which a main name counts as close to the tex
 OTHER_NAME_PENALTY = -1.2
 OWN_NAME = 0.8  # similarity from which a Ukrainian town carries the written name as its own
 FEW_NAMESAKES = 3
+# A place reached only by another spelling of the name, when others bear it
+# as written: a guess that the war's context alone must not carry.
+OTHER_SPELLING_PENALTY = -0.8
 
 
 def written_name(place: Place, context: Context) -> Seen:
@@ -160,6 +168,8 @@ def written_name(place: Place, context: Context) -> Seen:
     foreign or old name (Frunze -> Bishkek, Aleksandrovka -> Donetsk) is held
     back when villages carry the name as their own."""
     similarity = context.similarities[place.id]
+    if context.as_written and place.id not in context.as_written:
+        return "another spelling of the name", OTHER_SPELLING_PENALTY
     if similarity == 1.0:
         return "main name as written", MAIN_NAME_BONUS
     if similarity >= CLOSE_NAME:
