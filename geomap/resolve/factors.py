@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from geomap.gazetteer import Place, name_similarity, normalize
+from geomap.gazetteer import Place, in_theatre, name_similarity, normalize
 from geomap.mentions import Mention
 from geomap.resolve.context import Anchor, DocumentContext, km_apart
 from geomap.resolve.phrases import RelativePosition
@@ -70,9 +70,10 @@ MAX_CONTEXT_NAMES = 4
 
 
 def oblast_context(place: Place, context: Context) -> Seen:
-    """A namesake in an oblast the document names or implies is likelier.
-    Context places things inside an oblast; an oblast is no likelier for it."""
-    if context.ambiguous(place) and place.country == "UA" and place.kind != "oblast":
+    """A namesake in an oblast (or a region of the theatre beyond the border:
+    "Kursk region") the document names or implies is likelier. Context places
+    things inside an oblast; an oblast is no likelier for it."""
+    if context.ambiguous(place) and place.admin1 and place.kind != "oblast":
         votes = context.oblasts[place.admin1]
         if votes:
             return (f"oblast context: {place.admin1}",
@@ -87,7 +88,7 @@ NEAR_KM = 150.0
 
 def near_anchor(place: Place, context: Context) -> Seen:
     """A namesake close to a place the document is surely about is likelier."""
-    if not (context.ambiguous(place) and place.country == "UA"
+    if not (context.ambiguous(place) and in_theatre(place.country, place.admin1)
             and place.kind not in ("oblast", "raion")):
         return None
     nearest: tuple[Anchor, float] | None = None

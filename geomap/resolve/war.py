@@ -10,12 +10,15 @@ from importlib import resources
 
 # Where the war was fought, by period. With no better clue, a village whose
 # name exists all over Ukraine is likelier one near the fighting of the day.
+# Since the full invasion, Russia's border regions are shelled and raided too
+# (and Kursk Oblast was fought over in 2024-2025).
 DONBAS = frozenset({"Donetsk Oblast", "Luhansk Oblast"})
 THEATRES = [
     ("2014-04-06", "2022-02-23", DONBAS),
     ("2022-02-24", "9999-12-31", DONBAS | {
         "Kharkiv Oblast", "Zaporizhzhia Oblast", "Kherson Oblast", "Mykolaiv Oblast",
-        "Sumy Oblast", "Chernihiv Oblast", "Kyiv Oblast", "Dnipropetrovsk Oblast"}),
+        "Sumy Oblast", "Chernihiv Oblast", "Kyiv Oblast", "Dnipropetrovsk Oblast",
+        "Kursk Oblast", "Belgorod Oblast", "Bryansk Oblast"}),
 ]
 KM_PER_DEGREE = 111.2
 
