@@ -385,7 +385,7 @@ def raion_names(name: str) -> set[str]:
             if stem.endswith("iv"):
                 stems.add(stem)  # Kharkiv(skyi)
             break
-    names = {base}
+    names = {base, f"{base} district", f"{base} raion"}  # "Volnovakhskyi district"
     for stem in stems:
         if len(stem) >= 3:
             names |= {f"{stem} district", f"{stem} raion"}

@@ -259,3 +259,50 @@ def test_a_region_named_beyond_the_border_keeps_its_village_there(pick):
     glushkovo = pick("Ukrainian troops entered Korenevo and Glushkovo in the Kursk region.",
                      "Glushkovo", date="2024-08-12").place
     assert (glushkovo.country, glushkovo.admin1) == ("RU", "Kursk Oblast")
+
+
+@pytest.mark.parametrize("text, name, centre, oblast", [
+    # ACLED style: a bare oblast centre after a comma names the oblast.
+    ("Clashes near Katerynivka, Donetsk", "Katerynivka", "Donetsk", "Donetsk Oblast"),
+    ("Drone strike near Kupiansk, Kharkiv", "Kupiansk", "Kharkiv", "Kharkiv Oblast"),
+])
+def test_an_oblast_centre_after_a_comma_names_the_oblast(pick, text, name, centre, oblast):
+    assert pick(text, name, date="2022-09-01").place.admin1 == oblast
+    named = pick(text, centre, date="2022-09-01").place
+    assert (named.kind, named.name) == ("oblast", oblast)
+
+
+def test_a_list_of_cities_is_not_a_city_and_its_oblast(pick):
+    kharkiv = pick("Missiles hit Lviv, Kharkiv and Odesa.", "Kharkiv").place
+    assert (kharkiv.kind, kharkiv.name) == ("settlement", "Kharkiv")
+
+
+def test_the_region_the_text_states_decides_among_namesakes(pick):
+    # Not the Vysokopillya of Donetsk Oblast nor that of Kharkiv Oblast.
+    assert pick("Shelling hit Vysokopolye, Kherson region.", "Vysokopolye").place.id == 688689
+    assert pick("Shelling of Vysokopillia in the Kherson region", "Vysokopillia",
+                date="2022-09-01").place.id == 688689
+    # Not a Stepne in Sumy Oblast, 400 km off: the one in the raion named.
+    stepne = pick("Fighting was reported near Stepnoy in the Volnovakhsky district of the DPR.",
+                  "Stepnoy", date="2022-09-01")
+    assert stepne.place.admin1 == "Donetsk Oblast" and near(stepne, 47.6, 37.5, km=50)
+    assert "Volnovakhsky district" in stepne.reason
+    illinka = pick("Russian troops shelled Illinka of the Marinka community.", "Illinka",
+                   date="2023-09-01")
+    assert near(illinka, 47.94527, 37.50544, km=20)
+
+
+def test_names_listed_together_lie_near_each_other(pick):
+    # The Vodiane beside Vuhledar, not the one 63 km away.
+    vodiane = pick("Ukrainian positions near Vodiane and Vugledar were shelled.", "Vodiane",
+                   date="2022-09-01")
+    assert near(vodiane, 47.77973, 37.24999, km=12)
+
+
+def test_a_raion_the_gazetteer_lacks_is_its_centre_and_a_villages_region_the_village(pick):
+    kupiansk = pick("Russian forces shelled Kupiansk district", "Kupiansk district")
+    assert kupiansk.place.name == "Kupiansk" and "its centre" in kupiansk.reason
+    novopil = pick("Fighting in the Novopol region in the DPR.", "Novopol region",
+                   date="2022-09-01").place
+    assert (novopil.kind, novopil.name, novopil.admin1) == (
+        "settlement", "Novopil", "Donetsk Oblast")

@@ -14,7 +14,7 @@ from geomap.mentions.tokens import Tokens, TokenSpan
 # and join its span; the ones in the second only tell ("Sumy Governor ...").
 DESIGNATORS = {
     ("region",): "region", ("regions",): "region", ("oblast",): "region",
-    ("oblasts",): "region", ("province",): "region",
+    ("oblasts",): "region", ("province",): "region", ("obl",): "region",
     ("district",): "district", ("districts",): "district", ("raion",): "district",
     ("rayon",): "district", ("county",): "district",
     ("river",): "river", ("reservoir",): "reservoir",
@@ -26,6 +26,8 @@ DESIGNATORS = {
     ("international", "airport"): "airport", ("airport",): "airport", ("airfield",): "airport",
     ("dam",): "dam", ("bridge",): "bridge", ("port",): "port", ("seaport",): "port",
     ("city",): "city", ("town",): "city", ("village",): "city",
+    ("community",): "community", ("hromada",): "community",
+    ("territorial", "community"): "community",
 }
 TELLING_WORDS = {("governor",): "region", ("regional", "governor"): "region",
                  ("oblast", "governor"): "region",

@@ -1,5 +1,6 @@
 """The model's entities, cut where they are unreliable: at line breaks,
-separators, numbers and possessives, and at 'and', 'or' and commas."""
+separators, numbers and possessives, at 'and', 'or' and commas, and at
+'of' between two place names ("Illinka of the Marinka community")."""
 
 from __future__ import annotations
 
@@ -37,7 +38,20 @@ def conjuncts(tokens: Tokens, ent: TokenSpan, gazetteer: Gazetteer) -> list[Toke
             pieces.append(TokenSpan(start, i, ent.label))
             start = i + 1
     pieces.append(TokenSpan(start, ent.end, ent.label))
-    return [piece for piece in pieces if len(piece)]
+    return [part for piece in pieces if len(piece) for part in _of_parts(tokens, piece, gazetteer)]
+
+
+def _of_parts(tokens: Tokens, span: TokenSpan, gazetteer: Gazetteer) -> list[TokenSpan]:
+    """'Illinka of the Marinka': a village of a community, two places, when
+    the gazetteer knows both sides (and not the whole, as "Sea of Azov")."""
+    for i in range(span.start + 1, span.end - 1):
+        if tokens.lower(i) == "of":
+            before = TokenSpan(span.start, i, span.label)
+            after = without_article(tokens, TokenSpan(i + 1, span.end, span.label))
+            if all(gazetteer.has_key(normalize(tokens.span_text(part)))
+                   for part in (before, after)):
+                return [before, after]
+    return [span]
 
 
 def is_proper_name(tokens: Tokens, span: TokenSpan) -> bool:

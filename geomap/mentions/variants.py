@@ -16,6 +16,9 @@ SENTENCE_START = 1  # SENT_START's value for a sentence's first token
 # place even then.
 PLACE_ENTITIES = ("GPE", "LOC", "FAC")
 NOT_PLACE_ENTITIES = ("DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT")
+# Words a name may qualify and still stand as a place ("in the Volnovakhsky district").
+AREA_WORDS = {"district", "region", "raion", "rayon", "oblast", "province", "community",
+              "hromada", "area", "direction"}
 # A name stands as a place as the object of these prepositions ...
 LOCATIVE_PREPOSITIONS = {"in", "near", "at", "around", "outside", "towards", "toward", "into",
                          "across", "beyond"}
@@ -73,12 +76,15 @@ def stands_alone(tokens: Tokens, span: TokenSpan) -> bool:
 def stands_as_place(tokens: Tokens, span: TokenSpan) -> bool:
     """Whether the parse puts the span where a place stands: after "in",
     "near", "at" ..., or "the centre of", also as the second of two names
-    joined by "and"."""
+    joined by "and", or naming a district or region that stands there."""
     heads = tokens.heads
     # The span's own head word: the one whose head lies outside it.
     word = next((j for j in range(span.start, span.end)
                  if not span.start <= heads[j] < span.end), span.end - 1)
-    while tokens.dep(word) == "conj" and heads[word] != word:
+    while heads[word] != word and (
+            tokens.dep(word) == "conj"
+            or (tokens.dep(word) in ("compound", "amod")
+                and tokens.lower(heads[word]) in AREA_WORDS)):
         word = heads[word]
     if tokens.dep(word) != "pobj":
         return False

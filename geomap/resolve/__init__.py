@@ -88,6 +88,9 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
     looked_up = [candidates[(m.text, m.name, m.designator)] for m in mentions]
     keys = [normalize(m.text) for m in mentions]
     document = document_context(mentions, keys, [places for places, _note in looked_up], date)
+    for index, oblast in document.oblasts_named.items():
+        looked_up[index] = ([p for p in gazetteer.lookup(oblast) if p.kind == "oblast"],
+                            "an oblast centre's name after a comma: its oblast")
     resolutions = []
     # A mention's pick depends on what it says and where it stands, not on
     # which of a name's mentions it is: rank each such case once.
@@ -97,7 +100,8 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
             resolutions.append(_fallback(mention, geocoder))
             continue
         case = (mention.text, mention.name, mention.designator, mention.after_article,
-                document.positions.get(index))
+                document.positions.get(index), document.containers.get(index),
+                document.listed.get(index), index in document.oblasts_named)
         if case not in picks:
             as_written = frozenset(p.id for p in gazetteer.lookup(mention.text)
                                    + gazetteer.lookup(mention.name or mention.text))

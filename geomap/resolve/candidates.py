@@ -36,8 +36,15 @@ def _region_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[Pl
         return direct
     name_places = gazetteer.lookup(name)
     named = [p for p in name_places if p.kind == "oblast"]
+    if named:
+        return named
     centres = [p for p in name_places if p.feature_code in ("PPLA", "PPLC")]
-    return named or _oblasts_of(gazetteer, centres or name_places)
+    if centres:
+        return _oblasts_of(gazetteer, centres)
+    # "the Novopol region", "the Kupiansk region": a town's surroundings, not
+    # the whole oblast it lies in.
+    towns = [p for p in name_places if p.kind == "settlement"]
+    return towns or _oblasts_of(gazetteer, name_places)
 
 
 def _district_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[Place]:
@@ -45,7 +52,8 @@ def _district_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[
         raions = [p for p in gazetteer.lookup(key) if p.kind == "raion"]
         if raions:
             return raions
-    return []
+    # "Volnovakhsky district": the raion under another spelling.
+    return [p for p in gazetteer.lookup_variants(surface) if p.kind == "raion"]
 
 
 def _facility_candidates(surface: str, name: str, designator: str,
@@ -67,9 +75,14 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
     if designator == "region":
         return _region_candidates(surface, name, gazetteer), ""
     if designator == "district":
-        # "Kirovsky district of Donetsk": a city district the gazetteer lacks is
-        # left unresolved rather than matched to a namesake village.
-        return _district_candidates(surface, name, gazetteer), ""
+        raions = _district_candidates(surface, name, gazetteer)
+        if raions:
+            return raions, ""
+        # "Kupiansk district", a raion the gazetteer lacks: its centre. A city
+        # district it lacks ("Kirovsky district of Donetsk") is left unresolved
+        # rather than matched to a namesake village.
+        centres = [p for p in gazetteer.lookup(name) if p.feature_code in ("PPLA", "PPLA2")]
+        return centres, "raion not in the gazetteer: its centre" if centres else ""
     elif designator in WATER_DESIGNATORS:
         water = [p for p in gazetteer.lookup(surface) + gazetteer.lookup(name) if p.kind == "water"]
         if water:

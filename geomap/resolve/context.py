@@ -13,6 +13,7 @@ from geopy.distance import great_circle
 
 from geomap.gazetteer import Place
 from geomap.mentions import Mention
+from geomap.resolve.containers import Container, stated_context
 from geomap.resolve.phrases import RelativePosition, relative_positions
 from geomap.resolve.priors import prior
 from geomap.resolve.war import FrontLine, fronts_at, theatre_for
@@ -41,6 +42,9 @@ class DocumentContext:
     positions: dict[int, RelativePosition]  # a mention's index -> the phrase that places it
     theatre: frozenset[str]  # the oblasts at war at the document's date
     fronts: tuple[FrontLine, ...]  # the front lines of that date
+    containers: dict[int, Container]  # a mention's index -> the region the text puts it in
+    oblasts_named: dict[int, str]  # a mention's index -> the oblast its centre's name stands for
+    listed: dict[int, frozenset[str]]  # a mention's index -> the keys of names listed with it
 
     def oblasts_but(self, key: str) -> Counter[str]:
         """The oblast votes without those of the name `key` itself: a name is
@@ -58,8 +62,14 @@ def document_context(mentions: list[Mention], keys: list[str], options: list[lis
     implied = {key: implied_oblast(places) for key, places in options_of.items()}
     oblasts = with_city_oblasts(Counter(oblast for oblast in implied.values() if oblast))
     positions = relative_positions(mentions, options, best=lambda places: max(places, key=prior))
-    return DocumentContext(implied, oblasts, anchors_of(keys, options), positions,
-                           theatre_for(date), fronts_at(date))
+    stated = stated_context(mentions, options)
+    # "Katerynivka, Donetsk": that Donetsk is the oblast, no city to be near.
+    standing_for_oblasts = {keys[i] for i in stated.oblasts_named}
+    anchors = tuple(a for a in anchors_of(keys, options) if a.key not in standing_for_oblasts)
+    return DocumentContext(implied, oblasts, anchors, positions, theatre_for(date),
+                           fronts_at(date), stated.containers, stated.oblasts_named,
+                           {i: frozenset(keys[n] for n in others)
+                            for i, others in stated.listed.items()})
 
 
 def with_city_oblasts(votes: Counter[str]) -> Counter[str]:

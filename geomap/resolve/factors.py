@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from geomap.gazetteer import Place, in_theatre, name_similarity, normalize
 from geomap.mentions import Mention
+from geomap.resolve.containers import Container
 from geomap.resolve.context import Anchor, DocumentContext, km_apart
 from geomap.resolve.phrases import RelativePosition
 from geomap.resolve.priors import MAJOR_CITY_POPULATION, prior
@@ -31,6 +32,8 @@ class Context:
     namesakes: int  # settlements whose main name is the one written
     kinds: Counter[str]  # candidates per kind of place
     as_written: frozenset[int | str]  # the candidates that bear the name as written
+    container: Container | None  # the region, raion or community the text puts it in
+    listed: frozenset[str]  # the keys of the names listed with it
 
     def ambiguous(self, place: Place) -> bool:
         """Whether other candidates are of the place's kind: the context factors
@@ -56,7 +59,8 @@ def mention_context(mention: Mention, key: str, candidates: list[Place],
         namesakes=sum(1 for p in candidates
                       if p.kind == "settlement" and similarities[p.id] == 1.0),
         kinds=Counter(place.kind for place in candidates),
-        as_written=as_written & {place.id for place in candidates})
+        as_written=as_written & {place.id for place in candidates},
+        container=document.containers.get(index), listed=document.listed.get(index, frozenset()))
 
 
 # What a factor saw ("oblast context: Kharkiv Oblast") and its value, if it applies.
@@ -102,6 +106,43 @@ def near_anchor(place: Place, context: Context) -> Seen:
         return None
     anchor, km = nearest
     return f"near {anchor.name} ({km:.0f} km)", round(SPATIAL_BONUS * (1 - km / NEAR_KM), 4)
+
+
+# What the text says a place is in: "Katerynivka, Donetsk", "Stepnoy in the
+# Volnovakhsky district", "Vysokopolye, Kherson region" (resolve.containers).
+CONTAINER_BONUS = 1.5
+
+
+def stated_container(place: Place, context: Context) -> Seen:
+    """A namesake inside the oblast, raion or community the text puts the
+    place in is far likelier than any other."""
+    container = context.container
+    if container is not None and context.ambiguous(place) and container.holds(place):
+        return f"in {container.text}, as the text says", CONTAINER_BONUS
+    return None
+
+
+# Names listed together ("Vodiane and Vugledar") lie near each other.
+LISTED_BONUS = 0.6
+LISTED_KM = 60.0
+
+
+def listed_with(place: Place, context: Context) -> Seen:
+    """A namesake near a place the text lists it with is likelier."""
+    if not (context.listed and context.ambiguous(place)
+            and place.kind in ("settlement", "facility")):
+        return None
+    nearest: tuple[Anchor, float] | None = None
+    for anchor in context.document.anchors:
+        if anchor.key in context.listed and anchor.key != context.key:
+            km = km_apart((place.lat, place.lon), anchor.point)
+            if km < LISTED_KM and (nearest is None or km < nearest[1]):
+                nearest = (anchor, km)
+    if nearest is None:
+        return None
+    anchor, km = nearest
+    return (f"listed with {anchor.name} ({km:.0f} km)",
+            round(LISTED_BONUS * (1 - km / LISTED_KM), 4))
 
 
 def distance_phrase(place: Place, context: Context) -> Seen:
@@ -190,8 +231,8 @@ def written_name(place: Place, context: Context) -> Seen:
 
 # In the order their figures are listed and added up.
 FACTORS: tuple[Callable[[Place, Context], Seen], ...] = (
-    oblast_context, near_anchor, distance_phrase, after_article, war_zone, near_front,
-    written_name)
+    stated_container, oblast_context, near_anchor, listed_with, distance_phrase, after_article,
+    war_zone, near_front, written_name)
 
 
 @dataclass(frozen=True)
