@@ -306,3 +306,32 @@ def test_a_raion_the_gazetteer_lacks_is_its_centre_and_a_villages_region_the_vil
                    date="2022-09-01").place
     assert (novopil.kind, novopil.name, novopil.admin1) == (
         "settlement", "Novopil", "Donetsk Oblast")
+
+
+@pytest.mark.parametrize("text, name, facility", [
+    ("A drone hit the port of Chornomorsk overnight.", "Chornomorsk", "Chornomorsk"),
+    # The port named after the town's own spelling, not Odesa's airport.
+    ("Missiles struck the Port of Odessa.", "Odessa", "Odesa"),
+    # Not the railway station Odesa-Port.
+    ("Grain ships left Odesa port.", "Odesa port", "Odesa"),
+    # Not a village Pivdennyi in Donetsk Oblast, 450 km off.
+    ("Russia attacked the port of Pivdennyi near Odesa.", "Pivdennyi", "Pivdennyi Port"),
+    ("Drones attacked the port of Izmail.", "Izmail", "Izmayil"),
+    ("Ukraine struck the Kursk nuclear power station.", "Kursk nuclear power station",
+     "Kursk Nuclear Power Plant"),
+])
+def test_ports_and_plants_are_the_facility(pick, text, name, facility):
+    place = pick(text, name, date="2023-08-01").place
+    assert (place.kind, place.name) == ("facility", facility)
+    assert place.feature_code in ("PRT", "PS")
+
+
+def test_near_a_town_decides_among_namesakes(pick):
+    pivdenne = pick("Pivdennyi near Odesa was hit.", "Pivdennyi", date="2023-08-01")
+    assert pivdenne.place.admin1 == "Odesa Oblast" and "near Odesa" in pivdenne.reason
+
+
+def test_a_described_port_is_the_city(pick):
+    mariupol = pick("About 20,000 people have managed to escape the besieged port of Mariupol.",
+                    "Mariupol").place
+    assert (mariupol.kind, mariupol.name) == ("settlement", "Mariupol")

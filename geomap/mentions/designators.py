@@ -1,6 +1,6 @@
-"""Designators: the words after a name that say what kind of place it is
-("Kharkiv region", "Kramatorsk railway station", "Sumy Governor", "the
-Dnipro"), and a found name with them."""
+"""Designators: the words around a name that say what kind of place it is
+("Kharkiv region", "Kramatorsk railway station", "Sumy Governor", "the port
+of Chornomorsk", "the Dnipro"), and a found name with them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ DESIGNATORS = {
     ("rayon",): "district", ("county",): "district",
     ("river",): "river", ("reservoir",): "reservoir",
     ("nuclear", "power", "plant"): "plant", ("nuclear", "plant"): "plant",
+    ("nuclear", "power", "station"): "plant",
     ("power", "plant"): "plant", ("power", "station"): "plant", ("plant",): "plant",
     ("npp",): "plant", ("hydroelectric", "power", "plant"): "plant",
     ("steel", "plant"): "plant", ("steel", "works"): "plant",
@@ -34,6 +35,8 @@ TELLING_WORDS = {("governor",): "region", ("regional", "governor"): "region",
                  # "the Bakhmut direction": front-line reports name the town
                  ("direction",): "city", ("axis",): "city", ("area",): "city",
                  ("sector",): "city", ("outskirts",): "city"}
+# Words before a name that say what it is: "the port of Chornomorsk".
+LEADING_WORDS = {("port", "of"): "port", ("seaport", "of"): "port"}
 MAX_DESIGNATOR = max(len(words) for words in DESIGNATORS)
 NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS", "POS")
 
@@ -61,6 +64,7 @@ def with_designator(tokens: Tokens, name: TokenSpan, label: str) -> Found:
     span = TokenSpan(name.start, name.end + n) if n else name
     if not designator:
         designator = (designator_at(tokens, name.end, TELLING_WORDS)[1]
+                      or _leading_designator(tokens, name.start)
                       or _coordinated_designator(tokens, name.end))
     return Found(span, name, label, designator, _after_article(tokens, name, span))
 
@@ -73,6 +77,18 @@ def designator_at(tokens: Tokens, i: int, table: dict) -> tuple[int, str]:
         if kind:
             return n, kind
     return 0, ""
+
+
+def _leading_designator(tokens: Tokens, start: int) -> str:
+    """'port' for a name from token `start` after "the port of" or "Port
+    of". Not after "the besieged port of" or "the Black Sea port of": a word
+    that describes the port describes the city."""
+    if start < 2:
+        return ""
+    kind = LEADING_WORDS.get((tokens.lower(start - 2), tokens.lower(start - 1)), "")
+    plain = (start == 2 or tokens.lower(start - 3) in ("the", "a")
+             or tokens.texts[start - 2][:1].isupper())
+    return kind if plain else ""
 
 
 def _coordinated_designator(tokens: Tokens, end: int) -> str:

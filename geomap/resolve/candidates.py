@@ -58,14 +58,19 @@ def _district_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[
 
 def _facility_candidates(surface: str, name: str, designator: str,
                          gazetteer: Gazetteer) -> list[Place]:
-    """'Kherson International Airport', 'the Zaporizhzhia plant': facilities named
-    after the place, of the kind the designator says."""
+    """'Kherson International Airport', 'the Zaporizhzhia plant', 'the port
+    of Odessa': facilities of the kind the designator says, named as written
+    or after the place (under the town's own name too: the port "Odesa")."""
     codes = FACILITY_CODES[designator]
-    exact = [p for p in gazetteer.lookup(surface) if p.kind == "facility"]
-    if exact:
-        return exact
-    return [p for p in gazetteer.lookup_prefix(name)
-            if p.kind == "facility" and p.feature_code in codes]
+    towns = sorted({p.name for p in gazetteer.lookup(name) if p.kind == "settlement"})
+    for names in ([surface], [name, *towns]):
+        exact = {p.id: p for key in names for p in gazetteer.lookup(key)
+                 if p.kind == "facility" and p.feature_code in codes}
+        if exact:
+            return sorted(exact.values(), key=lambda p: str(p.id))
+    named_after = {p.id: p for key in (name, *towns) for p in gazetteer.lookup_prefix(key)
+                   if p.kind == "facility" and p.feature_code in codes}
+    return sorted(named_after.values(), key=lambda p: str(p.id))
 
 
 def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place], str]:

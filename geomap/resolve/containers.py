@@ -2,8 +2,9 @@
 one's place. "Katerynivka, Donetsk" (a bare oblast centre after a comma
 names its oblast, as ACLED writes), "Vysokopolye, Kherson region",
 "Stepnoy in the Volnovakhsky district of the DPR", "Illinka of the Mariinka
-community" put it inside a region, raion or community; "Vodiane and
-Vugledar" list it with a place it lies near."""
+community" put it inside a region, raion or community, "the port of
+Pivdennyi near Odesa" near a town; "Vodiane and Vugledar" list it with a
+place it lies near."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from geopy.distance import great_circle
 
 from geomap.gazetteer import Place
 from geomap.mentions import Mention
+from geomap.resolve.priors import prior
 
 # The words between a name and the one that contains it.
 _INSIDE = re.compile(r"\s*(?:,|\(|\s(?:in|of)(?:\s+the)?)\s*", re.IGNORECASE)
@@ -21,6 +23,11 @@ _COMMA = re.compile(r"\s*,\s*")
 # What may follow an oblast centre that names its oblast: the end of the
 # phrase, not the next item of a list ("Lviv, Kharkiv and Odesa").
 _PHRASE_END = re.compile(r"\s*(?:$|[.;:)!?]|,\s+[^A-Z\s]|\s+[a-z](?!nd\b|r\b))")
+# The words between a place and a town it is said to lie near ("the port of
+# Pivdennyi near Odesa").
+_NEAR = re.compile(r"\s+(?:near|outside|close\s+to|not\s+far\s+from)\s+(?:the\s+)?"
+                   r"(?:(?:city|town)\s+of\s+)?", re.IGNORECASE)
+NEAR_KM = 50.0
 # The words between names listed together.
 _LISTED = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*)", re.IGNORECASE)
 # How far a place may lie from the point of the raion or community that contains it.
@@ -33,7 +40,7 @@ OBLAST_CENTRE_CODES = ("PPLA", "PPLC")
 class Container:
     """The region, raion or community the text puts a mention's place in."""
 
-    text: str  # "Kherson region"
+    text: str  # "in Kherson region", "near Odesa"
     oblasts: frozenset[str]  # the oblasts (or regions beyond the border) it may be
     points: tuple[tuple[float, float], ...]  # or the raions' or communities' points
     km: float  # how near those points a place must lie
@@ -74,6 +81,11 @@ def stated_context(mentions: list[Mention], options: list[list[Place]]) -> State
                 if not second.designator and container.oblasts:
                     (oblasts_named[i + 1],) = container.oblasts
                 continue
+        if _NEAR.fullmatch(between) and options[i + 1]:
+            town = max(options[i + 1], key=prior)
+            containers[i] = Container(f"near {second.text}", frozenset(),
+                                      ((town.lat, town.lon),), NEAR_KM)
+            continue
         if _LISTED.fullmatch(between):
             listed.setdefault(i, []).append(i + 1)
             listed.setdefault(i + 1, []).append(i)
@@ -85,7 +97,7 @@ def _container(mention: Mention, places: list[Place], between: str, after: str,
                inner: list[Place]) -> Container | None:
     """The container `mention` names for the name before it (whose
     candidates are `inner`), if it names one."""
-    text = mention.text
+    text = f"in {mention.text}"
     if mention.designator == "region":
         oblasts = frozenset(p.admin1 for p in places if p.kind == "oblast" and p.admin1)
         return Container(text, oblasts, (), 0.0) if oblasts else None

@@ -118,7 +118,7 @@ def stated_container(place: Place, context: Context) -> Seen:
     place in is far likelier than any other."""
     container = context.container
     if container is not None and context.ambiguous(place) and container.holds(place):
-        return f"in {container.text}, as the text says", CONTAINER_BONUS
+        return f"{container.text}, as the text says", CONTAINER_BONUS
     return None
 
 
