@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 from geomap.gazetteer import (  # noqa: E402
     FORMAT_VERSION,
     MIN_SKELETON,
+    in_theatre,
     normalize,
     skeleton,
     spelled_variously,
@@ -117,6 +118,8 @@ def split_alternates(primary: str, names: list[str]) -> tuple[list[str], list[st
     return sorted(latin), sorted(cyrillic)
 
 
+# Countries of the theatre whose places' names are Cyrillic, romanised here.
+CYRILLIC_COUNTRIES = {"UA", "RU", "BY"}
 # Letters only one of the two languages writes.
 UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
@@ -160,7 +163,8 @@ def add_romanised_names(places: dict[int, dict]) -> None:
     for entry in places.values():
         # Not raions and oblasts: "Kirovsky district" is a city's district far
         # more often than a raion of that Russian name in another oblast.
-        if (not spelled_variously(entry["country"], entry["admin1"])
+        if (entry["country"] not in CYRILLIC_COUNTRIES
+                or not in_theatre(entry["country"], entry["admin1"])
                 or not entry["cyrillic_names"] or entry["feature_class"] == "A"):
             continue
         names = set(entry["latin_names"])

@@ -82,9 +82,9 @@ class Place:
 # -sky/-skiy/-skyi), soft signs and apostrophes, spaces and doubled letters
 # carry the differences between Ukrainian and Russian forms and between
 # romanisation systems; consonants mostly do not, once g and h (Ukrainian
-# г), kh and h, x and ks are one.
+# г), kh and h, x and ks, f and v (German and Polish "Asowstal") are one.
 SKELETON_LETTERS = (("shch", "sch"), ("kh", "h"), ("x", "ks"), ("g", "h"), ("w", "v"),
-                    ("q", "k"), ("ck", "k"), ("ph", "f"), ("tz", "ts"))
+                    ("q", "k"), ("ck", "k"), ("ph", "v"), ("f", "v"), ("tz", "ts"))
 _SKELETON_DROPPED = re.compile(r"[aeiouyj ]")
 _DOUBLED = re.compile(r"(.)\1+")
 # Shorter skeletons are shared by too many unrelated names to mean anything.
@@ -106,9 +106,6 @@ def skeleton(key: str) -> str:
     return _DOUBLED.sub(r"\1", _SKELETON_DROPPED.sub("", key))
 
 
-CYRILLIC_COUNTRIES = {"UA", "RU", "BY"}
-
-
 def in_theatre(country: str, admin1: str) -> bool:
     """Whether a place is in the war's theatre: Ukraine, or the regions
     beyond its border that the gazetteer bundles whole (outside Ukraine,
@@ -118,8 +115,11 @@ def in_theatre(country: str, admin1: str) -> bool:
 
 def spelled_variously(country: str, admin1: str) -> bool:
     """Whether news spells a place's name many ways, so that it is found by
-    its skeleton: the theatre's places whose names are romanised Cyrillic."""
-    return country in CYRILLIC_COUNTRIES and in_theatre(country, admin1)
+    its skeleton: Ukraine's, in Ukrainian- and Russian-based forms. (Places
+    beyond the border are written in their Russian, Belarusian or Latin
+    forms, which the gazetteer carries; their skeletons would mostly reach
+    far-off namesakes of Ukrainian villages.)"""
+    return country == "UA"
 
 
 def name_similarity(key: str, place: Place) -> float:

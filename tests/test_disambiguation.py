@@ -335,3 +335,39 @@ def test_a_described_port_is_the_city(pick):
     mariupol = pick("About 20,000 people have managed to escape the besieged port of Mariupol.",
                     "Mariupol").place
     assert (mariupol.kind, mariupol.name) == ("settlement", "Mariupol")
+
+
+@pytest.mark.parametrize("text, name, expected", [
+    ("Clashes near Tsvetnye Peski.", "Tsvetnye Peski", "Tsvitni Pisky"),  # not Pisky alone
+    ("Defenders of Azofstal surrendered.", "Azofstal", "Azovstal"),
+    ("Strikes on the Antonivskiy Bridge.", "Antonivskiy Bridge", "Antonivskyi Bridge"),
+    ("Fighting in the Krasnolimansk direction.", "Krasnolimansk", "Lyman"),
+    ("Russian troops shelled Lysichansk on Monday.", "Lysichansk", "Lysychansk"),
+])
+def test_more_spellings_news_uses(pick, text, name, expected):
+    assert pick(text, name, date="2022-10-01").place.name == expected
+
+
+def test_a_headlines_source_after_a_dash_is_no_place(places, nlp):
+    # Kadyrov ~ Kudoiarove, Marochko ~ Merchyk: sources, not places.
+    for text in ["Armed forces of Ukraine suffer heavy losses in reckless counterattacks near "
+                 "Soledar and Seversk - Kadyrov",
+                 "Ukrainian Armed Forces unsuccessfully tried to counterattack Russian forces "
+                 "near Kreminna - Marochko"]:
+        found = names(places, nlp, text)
+        assert not {"Kadyrov", "Marochko"} & set(found), found
+
+
+def test_a_city_district_is_no_raion_elsewhere(analyse):
+    resolutions = analyse("Woman dies in Kirovsky district of Donetsk during shelling")
+    district = [r for r in resolutions if r.mention.text == "Kirovsky district"]
+    assert all(r.place is None for r in district)  # not the Kirovske Raion of Crimea
+
+
+def test_a_village_beyond_the_border_needs_the_text_to_point_there(pick):
+    # Kamenets (Belarus) bears the name, but the text is about the Kharkiv region.
+    kamyanets = pick("Kharkiv region: there is not a single surviving house in Kamyanets, "
+                     "the police find the bodies", "Kamyanets")
+    assert kamyanets.place is None and kamyanets.reason == "no candidate fits what the text says"
+    # Named with its country, it is there.
+    assert pick("Belarus said a drone crashed in Kamyanets.", "Kamyanets").place.country == "BY"

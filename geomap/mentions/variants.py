@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from geomap.gazetteer import Gazetteer, normalize
 from geomap.mentions.entities import entity_core
-from geomap.mentions.tokens import Tokens, TokenSpan
+from geomap.mentions.tokens import HYPHENS, Tokens, TokenSpan
 
 MIN_VARIANT_LENGTH = 5
+MAX_VARIANT_WORDS = 3
 SENTENCE_START = 1  # SENT_START's value for a sentence's first token
 # A name the gazetteer knows only under other spellings is taken for a place
 # on evidence: the model calls it one, or the sentence puts it where a place
@@ -22,11 +23,20 @@ AREA_WORDS = {"district", "region", "raion", "rayon", "oblast", "province", "com
 # A name stands as a place as the object of these prepositions ...
 LOCATIVE_PREPOSITIONS = {"in", "near", "at", "around", "outside", "towards", "toward", "into",
                          "across", "beyond"}
-# ... or of "of" after these words ("the centre of Lysichansk").
+# ... or of "of" after these words ("the centre of Lysichansk") ...
 PLACE_OF_WORDS = {"center", "centre", "outskirts", "area", "areas", "village", "town", "city",
                   "suburbs", "vicinity", "district", "direction", "residents", "shelling",
                   "battle", "liberation", "capture", "encirclement", "south", "north", "east",
-                  "west", "southeast", "southwest", "northeast", "northwest"}
+                  "west", "southeast", "southwest", "northeast", "northwest", "defenders",
+                  "defence", "defense", "siege", "fall", "bombing", "occupation", "evacuation",
+                  "mayor", "governor"}
+# ... or as the object of these verbs of war ("shelled Lysichansk").
+PLACE_VERBS = {"hit", "hits", "shelled", "shells", "shell", "struck", "strikes", "strike",
+               "attacked", "attacks", "attack", "bombed", "bombs", "captured", "captures",
+               "capture", "seized", "seizes", "liberated", "liberates", "liberate",
+               "recaptured", "retook", "retake", "stormed", "storms", "entered", "enters",
+               "occupied", "occupies", "encircled", "surrounded", "evacuated", "targeted",
+               "pounded", "raided"}
 
 
 def variant_span(tokens: Tokens, i: int, gazetteer: Gazetteer,
@@ -37,7 +47,12 @@ def variant_span(tokens: Tokens, i: int, gazetteer: Gazetteer,
     spans = []
     if tokens.begins_entity(i):
         spans.append(entity_core(tokens, entity_starts[i]))
-    spans.append(TokenSpan(i, i + 1))
+    # Capitalised words in a row, longest first: "Tsvetnye Peski", not "Peski".
+    end = i + 1
+    while (end < len(tokens) and end < i + MAX_VARIANT_WORDS
+           and tokens.texts[end][:1].isupper() and tokens.spaced[end - 1]):
+        end += 1
+    spans += [TokenSpan(i, j) for j in range(end, i, -1)]
     for span in spans:
         entity_type = tokens.entity_type(i)
         if entity_type in NOT_PLACE_ENTITIES or not (
@@ -45,8 +60,13 @@ def variant_span(tokens: Tokens, i: int, gazetteer: Gazetteer,
                 or stands_as_place(tokens, span)):
             continue
         text = tokens.span_text(span)
-        if text.isupper():
-            continue  # a shouted headline's words are no evidence of a name
+        if (text.isupper() or (span.end < len(tokens) and tokens.tag(span.end) == "POS")
+                or (span.start > 0 and tokens.texts[span.start - 1] in HYPHENS
+                    and tokens.spaced[span.start - 1])):
+            # A shouted headline's words are no evidence of a name, an unknown
+            # possessor ("in Budanov's words") is mostly a person, and so is a
+            # headline's source after a dash ("... near Seversk - Kadyrov").
+            continue
         # A name the gazetteer knows as written is no other spelling of another
         # ("Minsk" is not "Minskiy").
         if (len(text) >= MIN_VARIANT_LENGTH and not gazetteer.has_key(normalize(text))
@@ -61,7 +81,9 @@ def stands_alone(tokens: Tokens, span: TokenSpan) -> bool:
     digest of headlines joined by semicolons: a headline that is only a name
     ("Lutugyne"; "Provalie;Provalie"), as event datasets write them."""
     def bound(j: int) -> bool:
-        return tokens.sentence_starts[j] == SENTENCE_START or tokens.texts[j - 1] == ";"
+        # Not after a dash: "... - Marochko" names a headline's source.
+        return tokens.texts[j - 1] == ";" or (tokens.sentence_starts[j] == SENTENCE_START
+                                              and tokens.texts[j - 1] not in HYPHENS)
 
     start = span.start
     while start > 0 and not bound(start):
@@ -75,8 +97,13 @@ def stands_alone(tokens: Tokens, span: TokenSpan) -> bool:
 
 def stands_as_place(tokens: Tokens, span: TokenSpan) -> bool:
     """Whether the parse puts the span where a place stands: after "in",
-    "near", "at" ..., or "the centre of", also as the second of two names
-    joined by "and", or naming a district or region that stands there."""
+    "near", "at" ..., "the centre of", as what was shelled or captured, also
+    as the second of two names joined by "and", or naming a district or
+    region that stands there."""
+    # Right after "in" or "shelled" stands a place, however the small model
+    # parses an unfamiliar word (it takes "shelled Lysichansk" for an adverb).
+    if span.start > 0 and tokens.lower(span.start - 1) in LOCATIVE_PREPOSITIONS | PLACE_VERBS:
+        return True
     heads = tokens.heads
     # The span's own head word: the one whose head lies outside it.
     word = next((j for j in range(span.start, span.end)
@@ -86,6 +113,8 @@ def stands_as_place(tokens: Tokens, span: TokenSpan) -> bool:
             or (tokens.dep(word) in ("compound", "amod")
                 and tokens.lower(heads[word]) in AREA_WORDS)):
         word = heads[word]
+    if tokens.dep(word) == "dobj":
+        return tokens.lower(heads[word]) in PLACE_VERBS
     if tokens.dep(word) != "pobj":
         return False
     preposition = heads[word]

@@ -27,6 +27,11 @@ from geomap.resolve.priors import prior, prior_reason
 
 # How sure a position placed by a distance phrase alone is.
 APPROXIMATE_SCORE = 0.3
+# Below this, the best candidate is one the factors hold back (another
+# spelling of the name, a village beyond the border) with nothing in the
+# text for it: no pick.
+MIN_SCORE = 0.2
+NO_FIT = "no candidate fits what the text says"
 
 
 UNANSWERED = "did not answer"
@@ -107,10 +112,16 @@ def resolve_document(mentions: list[Mention], gazetteer: Gazetteer,
                                    + gazetteer.lookup(mention.name or mention.text))
             ranked = rank(mention_context(mention, key, places, document, index, as_written))
             top = ranked[0]
-            confidence = 1.0 if len(ranked) == 1 else top.score / (top.score + ranked[1].score)
-            reason = _reason(ranked) + (f"; {note}" if note else "")
-            picks[case] = Resolution(mention, top.place, round(confidence, 3), reason,
-                                     "gazetteer", tuple(ranked))
+            if top.score < MIN_SCORE:
+                # Every candidate is held back (another spelling, beyond the
+                # border): none fits what the text says.
+                picks[case] = Resolution(mention, None, 0.0, NO_FIT, "", tuple(ranked))
+            else:
+                runner_up = max(ranked[1].score, 0.0) if len(ranked) > 1 else 0.0
+                confidence = top.score / (top.score + runner_up) if top.score else 1.0
+                reason = _reason(ranked) + (f"; {note}" if note else "")
+                picks[case] = Resolution(mention, top.place, round(confidence, 3), reason,
+                                         "gazetteer", tuple(ranked))
         resolutions.append(replace(picks[case], mention=mention))
     for mention, place in unnamed_places(mentions, [r.place for r in resolutions]):
         resolutions.append(Resolution(mention, place, APPROXIMATE_SCORE,

@@ -5,6 +5,7 @@ town), and by other transliterations of the name."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from geomap.gazetteer import Gazetteer, Place
@@ -47,11 +48,19 @@ def _region_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[Pl
     return towns or _oblasts_of(gazetteer, name_places)
 
 
-def _district_candidates(surface: str, name: str, gazetteer: Gazetteer) -> list[Place]:
+# After a district's name: "of" a name ("of Donetsk"; not "of the Donetsk region").
+_OF_A_NAME = re.compile(r"\s+of\s+(?:the\s+)?(?:city\s+of\s+)?(?P<name>[A-Z][\w'’-]+)"
+                        r"(?!\s+(?:[Rr]egion|[Oo]blast|[Pp]rovince|People))")
+
+
+def _district_candidates(surface: str, name: str, gazetteer: Gazetteer,
+                         variants: bool) -> list[Place]:
     for key in (surface, f"{name} raion", f"{name} district", name):
         raions = [p for p in gazetteer.lookup(key) if p.kind == "raion"]
         if raions:
             return raions
+    if not variants:
+        return []
     # "Volnovakhsky district": the raion under another spelling.
     return [p for p in gazetteer.lookup_variants(surface) if p.kind == "raion"]
 
@@ -70,7 +79,28 @@ def _facility_candidates(surface: str, name: str, designator: str,
             return sorted(exact.values(), key=lambda p: str(p.id))
     named_after = {p.id: p for key in (name, *towns) for p in gazetteer.lookup_prefix(key)
                    if p.kind == "facility" and p.feature_code in codes}
+    if not named_after:  # "Antonivskiy Bridge": the facility under another spelling
+        named_after = {p.id: p for p in gazetteer.lookup_variants(surface)
+                       if p.kind == "facility" and p.feature_code in codes}
     return sorted(named_after.values(), key=lambda p: str(p.id))
+
+
+# Russian adjective endings of names made from a town's ("the Krasnolimansk
+# direction": Krasny Liman's), longest first.
+ADJECTIVE_ENDINGS = ("skoye", "skoe", "skiy", "skyi", "skij", "sky", "ske", "sk")
+
+
+def _towns_of_adjective(name: str, gazetteer: Gazetteer) -> list[Place]:
+    """The towns an adjective may be made from ("Krasnolimansk": Krasny
+    Liman's), under any spelling."""
+    for ending in ADJECTIVE_ENDINGS:
+        if name.lower().endswith(ending) and len(name) - len(ending) >= 4:
+            stem = name[:-len(ending)]
+            towns = [p for p in gazetteer.lookup(stem) + gazetteer.lookup_variants(stem)
+                     if p.kind == "settlement"]
+            if towns:
+                return sorted({p.id: p for p in towns}.values(), key=lambda p: str(p.id))
+    return []
 
 
 def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place], str]:
@@ -80,12 +110,16 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
     if designator == "region":
         return _region_candidates(surface, name, gazetteer), ""
     if designator == "district":
-        raions = _district_candidates(surface, name, gazetteer)
-        if raions:
+        # "the Kirovsky district of Donetsk": a city's district, which the
+        # gazetteer has for Kyiv only; it is no raion of a like name elsewhere
+        # and is left unresolved rather than matched to a namesake.
+        after = _OF_A_NAME.match(mention.sentence[mention.end - mention.sentence_start:])
+        of_a_city = after is not None and any(
+            p.kind == "settlement" for p in gazetteer.lookup(after["name"]))
+        raions = _district_candidates(surface, name, gazetteer, variants=not of_a_city)
+        if raions or of_a_city:
             return raions, ""
-        # "Kupiansk district", a raion the gazetteer lacks: its centre. A city
-        # district it lacks ("Kirovsky district of Donetsk") is left unresolved
-        # rather than matched to a namesake village.
+        # "Kupiansk district", a raion the gazetteer lacks: its centre.
         centres = [p for p in gazetteer.lookup(name) if p.feature_code in ("PPLA", "PPLA2")]
         return centres, "raion not in the gazetteer: its centre" if centres else ""
     elif designator in WATER_DESIGNATORS:
@@ -105,6 +139,11 @@ def candidates_for(mention: Mention, gazetteer: Gazetteer) -> tuple[list[Place],
         towns = [p for p in gazetteer.lookup(name) if p.kind == "settlement"]
         if towns:
             return towns, ""
+        towns = _towns_of_adjective(name, gazetteer)
+        if towns:
+            known = {p.id for p in towns}
+            return towns + [p for p in gazetteer.lookup_variants(name)
+                            if p.kind == "settlement" and p.id not in known], ""
     places = gazetteer.lookup(surface)
     if not places and name != surface:
         places = gazetteer.lookup(name)

@@ -45,6 +45,7 @@ class DocumentContext:
     containers: dict[int, Container]  # a mention's index -> the region the text puts it in
     oblasts_named: dict[int, str]  # a mention's index -> the oblast its centre's name stands for
     listed: dict[int, frozenset[str]]  # a mention's index -> the keys of names listed with it
+    countries: frozenset[str]  # the countries the document names
 
     def oblasts_but(self, key: str) -> Counter[str]:
         """The oblast votes without those of the name `key` itself: a name is
@@ -69,7 +70,9 @@ def document_context(mentions: list[Mention], keys: list[str], options: list[lis
     return DocumentContext(implied, oblasts, anchors, positions, theatre_for(date),
                            fronts_at(date), stated.containers, stated.oblasts_named,
                            {i: frozenset(keys[n] for n in others)
-                            for i, others in stated.listed.items()})
+                            for i, others in stated.listed.items()},
+                           frozenset(best.country for places in options if places
+                                     and (best := max(places, key=prior)).kind == "country"))
 
 
 def with_city_oblasts(votes: Counter[str]) -> Counter[str]:

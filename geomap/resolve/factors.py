@@ -165,6 +165,24 @@ def after_article(place: Place, context: Context) -> Seen:
 
 
 THEATRE_BONUS = 0.7
+# A town beyond the border that the text gives no reason to look for there
+# (neither its country nor its region is named), when a Ukrainian place
+# could be meant: as unlikely as another spelling of the name.
+BORDER_PENALTY = -1.5
+BORDER_TOWN_POPULATION = 50_000
+
+
+def across_the_border(place: Place, context: Context) -> Seen:
+    """A village or small town beyond the border ("Kamyanets" in Belarus)
+    is unlikely in a text that names neither its country nor its region,
+    when a place in Ukraine could be meant."""
+    if (place.kind == "settlement" and place.country != "UA" and place.admin1
+            and place.population < BORDER_TOWN_POPULATION
+            and place.country not in context.document.countries
+            and not context.oblasts[place.admin1]
+            and any(other.country == "UA" for other in context.candidates)):
+        return "beyond the border, which the text does not name", BORDER_PENALTY
+    return None
 
 
 def war_zone(place: Place, context: Context) -> Seen:
@@ -201,7 +219,7 @@ OTHER_NAME_PENALTY = -1.2
 OWN_NAME = 0.8  # similarity from which a Ukrainian town carries the written name as its own
 FEW_NAMESAKES = 3
 # A place reached only by another spelling of the name, when others bear it
-# as written: a guess that the war's context alone must not carry.
+# as written: a guess that only context may carry.
 OTHER_SPELLING_PENALTY = -0.8
 
 
@@ -232,7 +250,7 @@ def written_name(place: Place, context: Context) -> Seen:
 # In the order their figures are listed and added up.
 FACTORS: tuple[Callable[[Place, Context], Seen], ...] = (
     stated_container, oblast_context, near_anchor, listed_with, distance_phrase, after_article,
-    war_zone, near_front, written_name)
+    war_zone, across_the_border, near_front, written_name)
 
 
 @dataclass(frozen=True)
