@@ -157,3 +157,32 @@ def test_a_person_that_is_a_proper_name_still_hides_the_place_in_it(places, nlp)
 ])
 def test_flag_states_days_and_speaking_people_are_not_places(places, nlp, text, places_found):
     assert find(places, nlp, text) == places_found
+
+
+@pytest.mark.parametrize("model", ["default", "none"])
+@pytest.mark.parametrize("text, person, place", [
+    # The village Kobzar; Sumy is a place.
+    ("Kobzar, the Sumy mayor, said two people were injured.", "Kobzar", "Sumy"),
+    # "Kuznetsova" is another name of Konakovo (Russia); Illia is a village here.
+    ("Nataliya Kuznetsova told reporters that Kharkiv was hit.", "Kuznetsova", "Kharkiv"),
+    ("A woman was wounded in Kramatorsk, her mother Angelina said.", "Angelina", "Kramatorsk"),
+])
+def test_people_described_as_people_are_not_places(places, nlp, model, text, person, place):
+    pipeline = nlp if model == "default" else load_pipeline("none")
+    found = [m.text for m in mentions_in(Document(id="t", text=text), pipeline(text), places,
+                                         pipeline)]
+    assert person not in found and place in found, found
+
+
+def test_a_town_before_a_title_stays_a_place(places, nlp):
+    # "Velyka Novosilka Mayor ..." names the village's mayor: the village is a place.
+    for model in (nlp, load_pipeline("none")):
+        text = "Velyka Novosilka Mayor Ivan Petrov said shells fell."
+        found = [m.text for m in mentions_in(Document(id="t", text=text), model(text), places,
+                                             model)]
+        assert found == ["Velyka Novosilka"]
+
+
+def test_a_village_before_someone_who_speaks_stays_a_place(places, nlp):
+    text = "Shelling also hit Kobzar, the governor said."
+    assert find(places, nlp, text) == ["Kobzar"]

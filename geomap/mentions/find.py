@@ -45,7 +45,7 @@ def find_place_spans(tokens: Tokens, gazetteer: Gazetteer) -> list[Found]:
         # Place names are capitalised; the model's lower-case "places" are words.
         if (not surface[:1].isupper() or in_compound_adjective(tokens, span.start)
                 or is_metonym(tokens, span) or is_flag_state(tokens, span)
-                or names_a_day(tokens, span)):
+                or names_a_day(tokens, span) or acts_as_person(tokens, span, gazetteer)):
             continue
         found = with_designator(tokens, span, ent.label)
         if not found.designator and (tokens.lower(span.end - 1) in ORGANISATION_HEADS

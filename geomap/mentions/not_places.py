@@ -18,8 +18,14 @@ METONYM_HEADS = {"forces", "troops", "military", "army", "regime", "government",
 CAPITAL_KEYS = {"kyiv", "kiev", "moscow", "minsk", "washington"}
 TOWN_POPULATION = 10_000  # smaller places known by another name yield to a person
 PERSON_TITLES = {"president", "minister", "mr", "mr.", "mrs", "ms", "general", "mayor",
-                 "governor", "spokesman", "spokeswoman", "chancellor", "secretary", "deputy",
-                 "commander", "colonel", "lieutenant", "sergeant", "captain", "major"}
+                 "governor", "spokesman", "spokeswoman", "spokesperson", "chancellor",
+                 "secretary", "deputy", "commander", "colonel", "lieutenant", "sergeant",
+                 "captain", "major", "head", "chief", "prosecutor", "ombudsman", "adviser",
+                 "advisor", "resident", "soldier", "officer", "volunteer", "journalist"}
+# Words for kin before a name: "his mother Angelina".
+RELATIVES = {"mother", "father", "son", "daughter", "wife", "husband", "brother", "sister",
+             "grandmother", "grandfather", "grandson", "granddaughter", "aunt", "uncle",
+             "nephew", "niece", "cousin", "friend", "neighbour", "neighbor"}
 PERSON_VERBS = {"said", "says", "told", "tells", "added", "claimed", "claims", "warned", "warns",
                 "met", "meets", "spoke", "speaks", "announced", "announces", "accused",
                 "accuses", "stated", "wrote", "called", "calls", "insisted", "signed"}
@@ -73,24 +79,56 @@ def is_metonym(tokens: Tokens, span: TokenSpan) -> bool:
 
 
 def acts_as_person(tokens: Tokens, span: TokenSpan, gazetteer: Gazetteer) -> bool:
-    """A name that speaks, is titled or described as a person ("Putin said",
-    "Minister Lavrov", "Yanukovich, who"), and that no place bears as its
-    own name (GeoNames lists "Putin" for the village Putyatintsy; others
-    only resemble a village's name): a person, whatever the model called
-    it, and with no model at all. A headline's bare Russian spelling of a
-    village ("Svetloye") stays a place."""
-    before = tokens.lower(span.start - 1) if span.start > 0 else ""
-    after = span.end
+    """A name that is a person's, whatever the model called it, and with no
+    model at all: titled or described as one ("Minister Lavrov", "his
+    mother Angelina", "Kobzar, the Sumy mayor,", "Yanukovich, who"), or part
+    of a longer name that speaks ("Nataliya Kuznetsova told"), and no town
+    bears it; or speaking ("Putin said") and no place bears it as its own
+    name (GeoNames lists "Putin" for the village Putyatintsy). A headline's
+    bare Russian spelling of a village ("Svetloye") stays a place, and so
+    does "Kyiv said"."""
+    start, end = span.start, span.end
+    # The whole name the span is part of, but not a title after it ("Bucha Mayor").
+    while start > 0 and _name_word(tokens, start - 1):
+        start -= 1
+    while end < len(tokens) and _name_word(tokens, end):
+        end += 1
+    if end < len(tokens) and tokens.lower(end) in PERSON_TITLES:
+        return False
+    before = tokens.lower(start - 1) if start > 0 else ""
+    after = end
     while after < len(tokens) and tokens.texts[after] in (",", "'s", "’s"):
         after += 1
-    acts = before in PERSON_TITLES or (after < len(tokens) and (
-        tokens.lower(after) in PERSON_VERBS
-        or (tokens.lower(after) == "who" and tokens.texts[after - 1] == ",")))
-    if not acts:
+    speaks = after < len(tokens) and tokens.lower(after) in PERSON_VERBS
+    titled = (before in PERSON_TITLES or before in RELATIVES
+              or (after < len(tokens) and tokens.texts[after - 1] == "," and (
+                  tokens.lower(after) == "who" or _described_as_person(tokens, after)))
+              or (speaks and (start, end) != (span.start, span.end)))
+    if not (titled or speaks):
         return False
     key = normalize(tokens.span_text(span))
-    return all(normalize(p.name) != key and p.population < TOWN_POPULATION
-               for p in gazetteer.lookup_key(key))
+    places = gazetteer.lookup_key(key)
+    if titled:  # unless a town bears it as its own name
+        return all(p.population < TOWN_POPULATION or normalize(p.name) != key for p in places)
+    return all(normalize(p.name) != key and p.population < TOWN_POPULATION for p in places)
+
+
+def _name_word(tokens: Tokens, i: int) -> bool:
+    """A capitalised word that may belong to a person's name."""
+    text = tokens.texts[i]
+    return text[:1].isupper() and text.isalpha() and tokens.lower(i) not in PERSON_TITLES
+
+
+def _described_as_person(tokens: Tokens, i: int) -> bool:
+    """', the Sumy mayor,' from token i: an apposition that says who someone
+    is, closed by a comma or the sentence's end (in "Brokentown, the
+    governor said" the governor is someone else)."""
+    if tokens.lower(i) not in ("the", "a", "an"):
+        return False
+    for j in range(i + 1, min(i + 5, len(tokens))):
+        if tokens.lower(j) in PERSON_TITLES:
+            return j + 1 == len(tokens) or tokens.texts[j + 1] in (",", ".", ";", ")")
+    return False
 
 
 def is_flag_state(tokens: Tokens, span: TokenSpan) -> bool:
