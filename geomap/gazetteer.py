@@ -93,6 +93,10 @@ MIN_SKELETON = 4
 # and not much less alike than the likest.
 VARIANT_MIN_SIMILARITY = 0.6
 VARIANT_MARGIN = 0.15
+# Case endings machine translation leaves on names, and the shortest name
+# they are taken off.
+CASE_ENDINGS = ("u", "a", "i", "om", "ovi", "oiu", "oyu")
+MIN_STEM = 4
 
 
 @lru_cache(maxsize=1 << 16)
@@ -200,18 +204,26 @@ class Gazetteer:
     def lookup_variants(self, name: str) -> list[Place]:
         """Places a name reaches under another spelling of the same Cyrillic
         name ("Lysichansk" -> Lysychansk, "Elenovka" -> Olenivka): those with
-        a name of the same skeleton that is alike enough to the written one."""
+        a name of the same skeleton that is alike enough to the written one,
+        and towns whose name it is with a case ending ("Iziumu")."""
         key = normalize(name)
         mark = skeleton(key)
-        if len(mark) < MIN_SKELETON or key in self.english_words:
+        if key in self.english_words:
             return []
-        line = _line_of(self._skeletons, mark)
-        if line is None:
-            return []
-        alike = {other: _similarity(key, other)
-                 for other in line[len(mark) + 1:].split(",") if other != key}
-        best = max(alike.values(), default=0.0)
         found: dict[object, Place] = {}
+        # A case ending on a name ("Iziumu", "Kharkova"): machine-translated
+        # text leaves Ukrainian and Russian inflections in.
+        for ending in CASE_ENDINGS:
+            stem = key[:-len(ending)]
+            if key.endswith(ending) and len(stem) >= MIN_STEM:
+                for place in self.lookup_key(stem):
+                    if place.kind == "settlement" and spelled_variously(place.country,
+                                                                        place.admin1):
+                        found.setdefault(place.id, place)
+        line = _line_of(self._skeletons, mark) if len(mark) >= MIN_SKELETON else None
+        others = line[len(mark) + 1:].split(",") if line else []
+        alike = {other: _similarity(key, other) for other in others if other != key}
+        best = max(alike.values(), default=0.0)
         for other, similarity in alike.items():
             if similarity >= max(VARIANT_MIN_SIMILARITY, best - VARIANT_MARGIN):
                 for place in self.lookup_key(other):

@@ -343,6 +343,7 @@ def test_a_described_port_is_the_city(pick):
     ("Strikes on the Antonivskiy Bridge.", "Antonivskiy Bridge", "Antonivskyi Bridge"),
     ("Fighting in the Krasnolimansk direction.", "Krasnolimansk", "Lyman"),
     ("Russian troops shelled Lysichansk on Monday.", "Lysichansk", "Lysychansk"),
+    ("Shelling in Iziumu killed two.", "Iziumu", "Izium"),  # a case ending left on
 ])
 def test_more_spellings_news_uses(pick, text, name, expected):
     assert pick(text, name, date="2022-10-01").place.name == expected
