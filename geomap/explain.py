@@ -41,12 +41,13 @@ def explanation(resolution: Resolution, limit: int) -> list[str]:
     hint = f" [{mention.designator}]" if mention.designator else ""
     lines = [f"{mention.text}{hint}  (chars {mention.start}-{mention.end}, "
              f"found by {mention.label})"]
-    if resolution.place is None:
-        lines.append(f"  -> unresolved: {resolution.reason}")
-        return lines
     place = resolution.place
-    lines.append(f"  -> {place.name} ({place.kind}; {place.admin1 or place.country or '-'}) "
-                 f"{place.lat:.5f},{place.lon:.5f}  score {resolution.score}: {resolution.reason}")
+    if place is None:  # the candidates held back, if any, are listed too
+        lines.append(f"  -> unresolved: {resolution.reason}")
+    else:
+        lines.append(f"  -> {place.name} ({place.kind}; {place.admin1 or place.country or '-'}) "
+                     f"{place.lat:.5f},{place.lon:.5f}  score {resolution.score}: "
+                     f"{resolution.reason}")
     for rank, candidate in enumerate(resolution.candidates[:limit], start=1):
         p = candidate.place
         parts = [f"prior {prior(p):.2f}"] + [f"{factor.name}: {factor.label} {factor.value:+.2f}"

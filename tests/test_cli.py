@@ -202,6 +202,20 @@ def test_explain_shows_candidates_scores_and_the_reason():
     assert any(line.startswith("Kherson region [region]") for line in lines)
 
 
+def test_explain_lists_the_candidates_it_held_back():
+    # Kamenets (Belarus) bears the name; the text is about the Kharkiv region.
+    result = CliRunner().invoke(cli, ["explain", "Kharkiv region: not a single house survived "
+                                       "in Kamyanets.", "--candidates", "5"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = lines.index(next(line for line in lines if line.startswith("Kamyanets")))
+    assert lines[at + 1] == "  -> unresolved: no candidate fits what the text says"
+    held_back = "\n".join(lines[at + 2:])
+    assert "Kamenets (settlement, PPL; Brest Region)" in held_back
+    assert "across_the_border: beyond the border, which the text does not name -1.50" in held_back
+    assert "written_name: another spelling of the name -0.80" in held_back
+
+
 def test_extract_explain_adds_candidates_to_each_record(tmp_path):
     source = tmp_path / "a.jsonl"
     source.write_text(json.dumps({"id": "a", "text": "Sirens sounded in Kyiv."}) + "\n")

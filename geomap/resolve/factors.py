@@ -6,7 +6,7 @@ FACTORS."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from geomap.gazetteer import Place, in_theatre, name_similarity, normalize
@@ -95,17 +95,25 @@ def near_anchor(place: Place, context: Context) -> Seen:
     if not (context.ambiguous(place) and in_theatre(place.country, place.admin1)
             and place.kind not in ("oblast", "raion")):
         return None
-    nearest: tuple[Anchor, float] | None = None
-    for anchor in context.document.anchors:
-        if anchor.key == context.key:
-            continue
-        km = km_apart((place.lat, place.lon), anchor.point)
-        if km < NEAR_KM and (nearest is None or km < nearest[1]):
-            nearest = (anchor, km)
+    nearest = _nearest_anchor(place, context, context.document.anchors, NEAR_KM)
     if nearest is None:
         return None
     anchor, km = nearest
     return f"near {anchor.name} ({km:.0f} km)", round(SPATIAL_BONUS * (1 - km / NEAR_KM), 4)
+
+
+def _nearest_anchor(place: Place, context: Context, anchors: Iterable[Anchor],
+                    within_km: float) -> tuple[Anchor, float] | None:
+    """The anchor nearest the place, closer than `within_km`, but the
+    mention's own name; with its distance."""
+    nearest: tuple[Anchor, float] | None = None
+    for anchor in anchors:
+        if anchor.key == context.key:
+            continue
+        km = km_apart((place.lat, place.lon), anchor.point)
+        if km < within_km and (nearest is None or km < nearest[1]):
+            nearest = (anchor, km)
+    return nearest
 
 
 # What the text says a place is in: "Katerynivka, Donetsk", "Stepnoy in the
@@ -132,12 +140,8 @@ def listed_with(place: Place, context: Context) -> Seen:
     if not (context.listed and context.ambiguous(place)
             and place.kind in ("settlement", "facility")):
         return None
-    nearest: tuple[Anchor, float] | None = None
-    for anchor in context.document.anchors:
-        if anchor.key in context.listed and anchor.key != context.key:
-            km = km_apart((place.lat, place.lon), anchor.point)
-            if km < LISTED_KM and (nearest is None or km < nearest[1]):
-                nearest = (anchor, km)
+    listed = [anchor for anchor in context.document.anchors if anchor.key in context.listed]
+    nearest = _nearest_anchor(place, context, listed, LISTED_KM)
     if nearest is None:
         return None
     anchor, km = nearest
