@@ -322,15 +322,16 @@ def explain(text: str, date: str, limit: int) -> None:
 @processing_options
 def eval_command(gold_file: Path, as_json: bool, show_errors: bool,
                  processing: pipeline.Processing) -> None:
-    """Score geomap against gold locations (toponym or event gold JSONL)."""
-    from geomap import evaluate
+    """Score geomap against gold (toponym, event or casualty gold JSONL)."""
+    from geomap import casualty_eval, evaluate
 
     report = pipeline.evaluate(pipeline.Run(processing, say), gold_file)
     if as_json:
         shown = report if show_errors else {k: v for k, v in report.items() if k != "errors"}
         click.echo(json.dumps(shown, indent=1, ensure_ascii=False))
     else:
-        click.echo(evaluate.format_table(report))
+        click.echo(casualty_eval.format_casualties(report) if report["kind"] == "casualties"
+                   else evaluate.format_table(report))
         if show_errors:
             click.echo("\nerrors:\n" + evaluate.format_errors(report))
 

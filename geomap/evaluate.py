@@ -49,7 +49,8 @@ def gold_kind(records: list[dict]) -> str:
         return "events"
     if records and all("gold" in r for r in records):
         return "toponyms"
-    raise ValueError("gold records need either a `gold` list or a `gold_event` on every line")
+    raise ValueError("gold records need a `gold` list, a `gold_event` or a `casualties` list "
+                     "on every line")
 
 
 def km(a: tuple[float, float], b: tuple[float, float]) -> float:

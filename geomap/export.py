@@ -27,6 +27,7 @@ def geojson(groups: list[PlaceIncidents]) -> dict:
                 "incidents": [
                     {"type": i.type, "types": list(i.types), "date": i.date or None,
                      "date_source": i.date_source or None, "counts": i.counts,
+                     "count_evidence": i.evidence,
                      "reports": [
                          {"sentence": r.sentence, "names": list(r.names), "doc": r.doc_id,
                           "file": r.file, "title": r.title, "source": r.source,
@@ -49,7 +50,8 @@ def geojson_text(groups: list[PlaceIncidents]) -> str:
 
 
 CSV_COLUMNS = ["place_id", "place", "kind", "oblast", "country", "lat", "lon", "located_by",
-               "type", "types", "date", "date_source", "killed", "injured", "evacuated",
+               "type", "types", "date", "date_source", "killed", "injured",
+               "captured_or_missing", "evacuated", "count_evidence",
                "source", "title", "article_date", "link", "file", "sentence"]
 
 
@@ -66,7 +68,11 @@ def csv_text(groups: list[PlaceIncidents]) -> str:
                     place.id, place.name, place.kind, place.admin1, place.country, place.lat,
                     place.lon, group.source, incident.type, ";".join(incident.types),
                     incident.date, incident.date_source, incident.counts.get("killed", ""),
-                    incident.counts.get("injured", ""), incident.counts.get("evacuated", ""),
+                    incident.counts.get("injured", ""),
+                    incident.counts.get("captured or missing", ""),
+                    incident.counts.get("evacuated", ""),
+                    "; ".join(f"{what}: {words}"
+                              for what, words in sorted(incident.evidence.items())),
                     report.source, report.title, report.doc_date, report.link, report.file,
                     report.sentence)])
     return buffer.getvalue()

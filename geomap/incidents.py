@@ -1,8 +1,10 @@
 """Incidents: sentences that mention a place become typed, dated incidents, by place.
 
 Types come from lemma phrase patterns over the sentence (INCIDENT_TYPES,
-documented in the README); the numbers of killed, injured and evacuated from
-the words around those verbs; the date from the sentence when it says one,
+documented in the README); the numbers of killed, injured, captured or
+missing, and evacuated from the counts the mentions stage read in the
+sentence's parse, each given to the place the sentence ties it to, else to
+its most specific place; the date from the sentence when it says one,
 else relative words or a weekday read against the document's date, else the
 document's date. Reports of the same incident (same place, type and date) by
 several articles become one incident with all its sources.
@@ -17,7 +19,8 @@ from dataclasses import dataclass, field, replace
 
 from geomap.documents import Document
 from geomap.gazetteer import Place
-from geomap.resolve import ResolvedDocument
+from geomap.mentions.counts import Count
+from geomap.resolve import Resolution, ResolvedDocument
 
 SAFE_URL_SCHEMES = ("http://", "https://")
 
@@ -58,16 +61,6 @@ for _kind, _phrases in INCIDENT_TYPES.items():
     for _phrase in _phrases:
         _words = tuple(_phrase.split())
         _PATTERNS_BY_FIRST.setdefault(_words[0], []).append((_kind, _words))
-
-COUNT_LEMMAS = {"killed": {"kill", "dead", "die", "death"},
-                "injured": {"injure", "wound", "hurt"},
-                "evacuated": {"evacuate", "rescue"}}
-NUMBER_WORDS = {word: n for n, word in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
-NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-                     "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12})
-COUNT_WINDOW = 8  # words between a number and its verb
 
 MONTHS = {name: number for number, name in enumerate(
     "january february march april may june july august september october november december"
@@ -114,8 +107,9 @@ class Incident:
     types: tuple[str, ...]  # most telling first; ("other",) when nothing matched
     date: str  # YYYY-MM-DD or ""
     date_source: str  # "sentence", "weekday", "relative", "document" or ""
-    counts: dict[str, int]  # killed / injured / evacuated, when stated
+    counts: dict[str, int]  # killed / injured / captured or missing / evacuated, when stated
     reports: list[Report] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)  # the words each count was read from
 
     @property
     def type(self) -> str:
@@ -153,36 +147,6 @@ def incident_types(words: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     ordered = sorted(hits, key=lambda kind: (-hits[kind] * TYPE_WEIGHT.get(kind, 1),
                                              list(INCIDENT_TYPES).index(kind)))
     return tuple(ordered) or (OTHER,)
-
-
-def _number(text: str) -> int | None:
-    if text in NUMBER_WORDS:
-        return NUMBER_WORDS[text]
-    digits = text.replace(",", "")
-    if digits.isdigit():
-        value = int(digits)
-        return None if 1900 <= value <= 2100 else value  # a year, not a count
-    return None
-
-
-def _numbers(words: tuple[tuple[str, str], ...]) -> list[int]:
-    return [n for n in (_number(text) for text, _lemma in words) if n is not None]
-
-
-def incident_counts(words: tuple[tuple[str, str], ...]) -> dict[str, int]:
-    """'at least 500 residents ... have been killed' -> {'killed': 500}."""
-    counts: dict[str, int] = {}
-    for i, (_text, lemma) in enumerate(words):
-        for what, lemmas in COUNT_LEMMAS.items():
-            if lemma not in lemmas or what in counts:
-                continue
-            before = _numbers(words[max(0, i - COUNT_WINDOW):i])
-            after = _numbers(words[i + 1:i + 3])
-            if after and lemma in ("kill", "injure", "wound", "evacuate"):
-                counts[what] = after[0]  # "killing 14", "evacuated 300 people"
-            elif before:
-                counts[what] = before[-1]
-    return counts
 
 
 def _parse_explicit(match: re.Match, reference: dt.date | None) -> dt.date | None:
@@ -229,35 +193,69 @@ def incident_date(sentence: str, words: tuple[tuple[str, str], ...],
     return doc_date, "document"
 
 
+# Which places of a sentence take the counts it does not tie to one of them:
+# the most specific kind it names ("killed in Kupiansk, Kharkiv Oblast").
+COUNT_KINDS = (("settlement", "facility"), ("raion",), ("oblast",), ("region",))
+
+
+def counts_by_mention(resolutions: list[Resolution]) -> dict[int, tuple[Count, ...]]:
+    """Each of one sentence's counts, by the start of the mention whose place
+    takes it: the one the sentence ties it to, else (tied to none, or to a
+    country) the first of its most specific kind. Water and countries take
+    none."""
+    placed = [(r.mention.start, r.place) for r in resolutions
+              if r.place is not None and is_pinned(r.place)]
+    given: dict[int, list[Count]] = {}
+    default = next((start for kinds in COUNT_KINDS for start, place in placed
+                    if place.kind in kinds), None)
+    starts = {start for start, _place in placed}
+    for count in resolutions[0].mention.sentence_counts if resolutions else ():
+        if count.place_start in starts:
+            given.setdefault(count.place_start, []).append(count)
+        elif default is not None:  # tied to no place, or to one not on the map
+            given.setdefault(default, []).append(count)
+    return {start: tuple(counts) for start, counts in given.items()}
+
+
 def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceIncidents]:
     """Typed, dated incidents grouped by place; one report per place and sentence,
     one incident per place, type and date across articles."""
     by_place: dict[object, PlaceIncidents] = {}
     by_report: dict[tuple, Report] = {}
     by_incident: dict[tuple, Incident] = {}
-    # A sentence naming several places is read once: (types, date, its source, counts).
+    incident_of: dict[tuple, Incident] = {}  # a report's key -> the incident it is in
+    # A sentence naming several places is read once: (types, date, its source).
     sentences: dict[tuple[int, int], tuple] = {}
     for doc_number, item in enumerate(resolved):
         document = item.document
+        in_sentence: dict[int, list[Resolution]] = {}
+        for resolution in item.resolutions:
+            in_sentence.setdefault(resolution.mention.sentence_start, []).append(resolution)
+        given = {start: counts_by_mention(resolutions)
+                 for start, resolutions in in_sentence.items()}
+        seen_sentences: dict[str, int] = {}
         for resolution in item.resolutions:
             place = resolution.place
             if place is None or not is_pinned(place):
                 continue
             mention = resolution.mention
+            # A sentence an article repeats (a scraped page's lede) is one report.
+            first_start = seen_sentences.setdefault(mention.sentence, mention.sentence_start)
             group = by_place.setdefault(place.id, PlaceIncidents(place, resolution.source))
-            report_key = (place.id, doc_number, mention.sentence_start)
+            report_key = (place.id, doc_number, first_start)
+            counts = given[mention.sentence_start].get(mention.start, ())
             if report_key in by_report:
                 report = by_report[report_key]
                 if mention.text not in report.names:
                     _add_name(group, report, mention.text, by_report, report_key)
+                _add_counts(incident_of[report_key], counts)
                 continue
             sentence_key = (doc_number, mention.sentence_start)
             if sentence_key not in sentences:
                 words = mention.sentence_words
                 sentences[sentence_key] = (incident_types(words),
-                                           *incident_date(mention.sentence, words, document.date),
-                                           incident_counts(words))
-            types, date, date_source, counts = sentences[sentence_key]
+                                           *incident_date(mention.sentence, words, document.date))
+            types, date, date_source = sentences[sentence_key]
             report = Report(sentence=mention.sentence, names=(mention.text,), doc_id=document.id,
                             doc_number=doc_number, file=document.path, title=document.title,
                             source=document.source, doc_date=document.date, link=link_for(document),
@@ -267,20 +265,29 @@ def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceInciden
             incident = by_incident.get(incident_key)
             if incident is None or any(r.doc_number == doc_number for r in incident.reports):
                 # Within one article, separate sentences stay separate incidents.
-                incident = Incident(types, date, date_source, dict(counts))
+                incident = Incident(types, date, date_source, {})
                 group.incidents.append(incident)
                 by_incident[incident_key] = incident
             else:
                 incident.types = tuple(dict.fromkeys(incident.types + types))
-                for what, n in counts.items():
-                    incident.counts[what] = max(n, incident.counts.get(what, 0))
+            _add_counts(incident, counts)
             incident.reports.append(report)
+            incident_of[report_key] = incident
     groups = sorted(by_place.values(), key=lambda g: (g.place.name, str(g.place.id)))
     for group in groups:
         # Newest first; undated last; then in document and reading order.
         group.incidents.sort(key=lambda i: (i.date == "", _reverse(i.date), i.reports[0].doc_id,
                                             i.reports[0].doc_number, i.reports[0].sentence_start))
     return groups
+
+
+def _add_counts(incident: Incident, counts: Iterable[Count]) -> None:
+    """Reports of one incident may differ: the highest number stands, with
+    the words it was read from."""
+    for count in counts:
+        if count.value > incident.counts.get(count.what, -1):
+            incident.counts[count.what] = count.value
+            incident.evidence[count.what] = count.evidence
 
 
 def _add_name(group: PlaceIncidents, report: Report, name: str, by_report: dict,

@@ -20,6 +20,7 @@ from typing import TextIO, TypeVar
 
 from geomap import gazetteer
 from geomap.cache import CacheLookup, ExtractionCache, with_cache
+from geomap.casualty_eval import is_casualty_gold, score_casualties
 from geomap.documents import InputLog, ReadOptions, estimated_count, read_documents
 from geomap.errors import InputsFailed, NothingRead, UsageError
 from geomap.evaluate import gold_kind, read_gold, score_events, score_toponyms
@@ -193,9 +194,11 @@ def extract(run: Run, inputs: Iterable[str], output: Path | None, output_format:
 
 
 def evaluate(run: Run, gold_file: Path) -> dict:
-    """geomap's figures against a gold file (toponym or event gold)."""
+    """geomap's figures against a gold file (toponym, event or casualty gold)."""
     try:
         records = read_gold(gold_file)
+        if is_casualty_gold(records):
+            return score_casualties(records, run.resolved((str(gold_file),)))
         kind = gold_kind(records)
     except ValueError as exc:
         raise UsageError(str(exc), option="GOLD_FILE") from exc

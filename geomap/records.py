@@ -23,13 +23,14 @@ from functools import cache
 from geomap.documents import Document, InputError, checked_date
 from geomap.gazetteer import Place
 from geomap.mentions import Mention
+from geomap.mentions.counts import Count
 from geomap.resolve import Resolution, ResolvedDocument
 
 # The document fields a record keeps: everything but the text, which the
 # mentions' sentences already quote.
 DOCUMENT_FIELDS = tuple(f.name for f in fields(Document) if f.name != "text")
 # The mention fields of a sentence, which the compact form stores once.
-SENTENCE_FIELDS = ("sentence_start", "sentence", "sentence_words")
+SENTENCE_FIELDS = ("sentence_start", "sentence", "sentence_words", "sentence_counts")
 
 
 def place_summary(place: Place) -> dict:
@@ -48,7 +49,9 @@ def place_from_record(record: dict) -> Place:
 
 
 def mention_from_record(record: dict) -> Mention:
-    return Mention(**{**record, "sentence_words": tuple(map(tuple, record["sentence_words"]))})
+    return Mention(**{**record, "sentence_words": tuple(map(tuple, record["sentence_words"])),
+                      "sentence_counts": tuple(Count(**count) for count
+                                               in record.get("sentence_counts", ()))})
 
 
 @cache
@@ -113,7 +116,10 @@ def checked_place(record: object) -> Place:
 
 
 def checked_mention(record: object) -> Mention:
-    mention = mention_from_record(checked_fields(Mention, record, "mention"))
+    fields_ = checked_fields(Mention, record, "mention")
+    for count in fields_.get("sentence_counts", ()):
+        checked_fields(Count, count, "count")
+    mention = mention_from_record(fields_)
     if not 0 <= mention.start <= mention.end:
         raise InputError(f"mention {mention.text[:40]!r} has offsets {mention.start}-{mention.end}")
     return mention
@@ -177,16 +183,18 @@ def compact_resolutions(resolutions: list[Resolution]) -> str:
         sentence = tuple(mention.pop(name) for name in SENTENCE_FIELDS)
         del mention["doc_id"]  # the document's own, given when read back
         mention["sentence"] = sentences.setdefault(
-            (sentence[0], sentence[1], resolution.mention.sentence_words), len(sentences))
+            (sentence[0], sentence[1], resolution.mention.sentence_words,
+             json.dumps(sentence[3])), len(sentences))
         records.append(record)
-    return json.dumps([[[start, text, words] for start, text, words in sentences], records],
+    return json.dumps([[[start, text, words, json.loads(counts)]
+                        for start, text, words, counts in sentences], records],
                       ensure_ascii=False)
 
 
 def resolutions_from_compact(value: str, doc_id: str) -> list[Resolution]:
     sentence_rows, records = json.loads(value)
-    sentences = [dict(zip(SENTENCE_FIELDS, (start, text, tuple(map(tuple, words)))))
-                 for start, text, words in sentence_rows]
+    sentences = [dict(zip(SENTENCE_FIELDS, (start, text, words, counts)))
+                 for start, text, words, counts in sentence_rows]
     resolutions = []
     for record in records:
         mention = record["mention"]

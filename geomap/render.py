@@ -174,6 +174,8 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
                                           for name in report.names]})
             incidents.append({"types": list(incident.types), "date": incident.date,
                               "date_source": incident.date_source, "counts": incident.counts,
+                              "evidence": {what: clipped(words, SHOWN_CHARS["sentence"])
+                                           for what, words in incident.evidence.items()},
                               "reports": reports})
         shown_place = {name: clipped(value, SHOWN_CHARS["name"]) if isinstance(value, str)
                        else value for name, value in place_summary(place).items()

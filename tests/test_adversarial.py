@@ -562,7 +562,8 @@ def test_no_csv_cell_can_start_a_formula_or_a_row(tmp_path):
     reports = [Report(f"Sentence {n}.", ("x",), str(n), n, f"f{n}.txt", text, text, "2022-03-01",
                       text, 0) for n, text in enumerate(hostile)]
     groups = [PlaceIncidents(place, "geocoder",
-                             [Incident(("attack",), "2022-03-01", "document", {}, reports)])]
+                             [Incident(("attack",), "2022-03-01", "document", {"killed": 2},
+                                       reports, {"killed": "=2+2 killed"})])]
     rows = list(csv.reader(io.StringIO(csv_text(groups))))
     assert rows[0] == CSV_COLUMNS and len(rows) == 1 + len(hostile)
     assert all(len(row) == len(CSV_COLUMNS) for row in rows)

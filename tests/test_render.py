@@ -70,6 +70,7 @@ def test_map_data_lists_places_styles_and_shared_documents():
     assert place["type"] == "attack"
     assert place["incidents"] == [{
         "types": ["attack"], "date": "2022-03-15", "date_source": "document", "counts": {},
+        "evidence": {},
         "reports": [{"doc": 0, "sentence": "Lviv was hit.", "names": ["Lviv"]}]}]
     assert data["type_order"][0] == "attack" and data["types"]["attack"]["symbol"] == "burst"
     assert data["documents"][0]["link_is_url"] is True

@@ -14,22 +14,25 @@ people, demonyms and organisations off the map. The parts, one job each:
 - designators: "region", "river", "railway station" after a name;
 - find: which spans are place names, from all of the above;
 - sentences: the sentence around a mention;
-- lemmas: the words of that sentence, for typing incidents.
+- lemmas: the words of that sentence, for typing incidents;
+- counts: the killed, injured, captured or missing its parse states.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from geomap.documents import Document
 from geomap.gazetteer import Gazetteer
+from geomap.mentions.counts import OUTCOME_OF, Count, sentence_counts
 from geomap.mentions.find import find_place_spans
 from geomap.mentions.lemmas import SentenceWords
 from geomap.mentions.nlp import load_pipeline
 from geomap.mentions.sentences import Sentences
-from geomap.mentions.tokens import tokens_of
+from geomap.mentions.tokens import Tokens, tokens_of
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -53,6 +56,8 @@ class Mention:
     after_article: bool = False  # "the Dnipro": rivers and regions take the article
     # The sentence's words as (lower-case text, lemma), for typing incidents.
     sentence_words: tuple[tuple[str, str], ...] = ()
+    # The sentence's counts of people killed, injured, captured or missing.
+    sentence_counts: tuple[Count, ...] = ()
 
 
 def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
@@ -67,18 +72,41 @@ def mentions_in(document: Document, doc: Doc, gazetteer: Gazetteer,
         return []
     sentence_words_of = SentenceWords(doc, tokens, nlp)
     sentences = Sentences(tokens)
+    spans = [(tokens.starts[found.span.start], tokens.end_char(found.span.end))
+             for found in found_spans]
+    around = [sentences.around(start_char) for start_char, _end in spans]
+    place_starts: dict[tuple[int, int], list[int]] = {}
+    for (start_char, _end), bounds in zip(spans, around):
+        place_starts.setdefault(bounds, []).append(start_char)
+    counts = {bounds: _counts(doc, tokens, bounds, starts)
+              for bounds, starts in place_starts.items()}
     mentions = []
-    for found in found_spans:
-        span = found.span
-        start_char, end_char = tokens.starts[span.start], tokens.end_char(span.end)
-        start, end = sentences.around(start_char)
+    for found, (start_char, end_char), (start, end) in zip(found_spans, spans, around):
         mentions.append(Mention(
             doc_id=document.id, text=text[start_char:end_char], start=start_char, end=end_char,
             sentence=text[start:end], sentence_start=start, label=found.label,
             name=tokens.span_text(found.name), designator=found.designator,
             after_article=found.after_article, sentence_words=sentence_words_of(start, end),
+            sentence_counts=counts[(start, end)],
         ))
     return mentions
+
+
+def _counts(doc: Doc, tokens: Tokens, bounds: tuple[int, int],
+            place_starts: list[int]) -> tuple[Count, ...]:
+    """The counts of the sentence at `bounds`: read from its parse, and only
+    in sentences that say someone was killed, hurt or taken."""
+    start, end = bounds
+    first = bisect.bisect_left(tokens.starts, start)
+    last = bisect.bisect_left(tokens.starts, end)
+    if not any(tokens.lower(i) in OUTCOME_OF for i in range(first, last)):
+        return ()
+    # A digest of headlines joined by semicolons is one sentence to the
+    # parser: each headline's counts are read on their own.
+    cuts = [first, *(i + 1 for i in range(first, last) if tokens.texts[i] == ";"), last]
+    return tuple(count for part_start, part_end in zip(cuts, cuts[1:])
+                 if part_end > part_start
+                 for count in sentence_counts(doc[part_start:part_end], place_starts))
 
 
 def extract_mentions(documents: Iterable[Document], gazetteer: Gazetteer,

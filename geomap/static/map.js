@@ -131,7 +131,12 @@ var geomap = (function () {
       incident.date + (incident.date_source === "document" ? "" : " (" + incident.date_source + ")") :
       "undated"));
     Object.keys(incident.counts).sort().forEach(function (what) {
-      head.appendChild(el("span", "geomap-count", incident.counts[what] + " " + what));
+      /* The words each number was read from, beside it, so a reader can check it. */
+      var count = el("span", "geomap-count", incident.counts[what] + " " + what);
+      var words = (incident.evidence || {})[what];
+      if (words) count.title = "read from: " + words;
+      head.appendChild(count);
+      if (words) head.appendChild(el("q", "geomap-evidence", words));
     });
     item.appendChild(head);
     incident.reports.forEach(function (report) { item.appendChild(reportQuote(report, data)); });
