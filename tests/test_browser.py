@@ -238,3 +238,40 @@ def test_hostile_extraction_records_and_huge_fields_keep_the_map_usable(browser,
     assert title[:299] in popup.inner_text() and title[:301] not in popup.inner_text()
     assert view.errors == []
     view.context.close()
+
+
+def test_counts_show_their_words_totals_and_any_type_filter(browser, tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "Russian missiles struck Odesa on Monday, killing two people and injuring 14.\n\n"
+        "Shelling hit Kherson, and 3 people were killed.\n\n"
+        "Shelling hit Kherson, and 3 people were killed.\n\n"  # a repeated lede
+        "Ukrainian troops repelled an assault near Bakhmut.\n", encoding="utf-8")
+    path, _output = build(tmp_path, article)
+    view = Page(browser, path)
+    page = view.page
+    # Totals, said to be as reported.
+    assert "5 killed, 14 injured (as reported, not verified)" in view.summary()
+    # Only "casualties" switched on: the incidents typed attack first, casualties
+    # second, are still shown.
+    for t in page.locator('input[name="type"]').all():
+        if t.get_attribute("value") != "casualties":
+            t.uncheck()
+    assert "2 places" in view.summary() and "0 incidents" not in view.summary()
+    page.locator('.geomap-marker[title="Odesa"]').click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "Reported here: 2 killed, 14 injured" in text
+    assert "2 killed" in text and "14 injured" in text
+    evidence = popup.locator(".geomap-evidence").all_inner_texts()
+    assert "killing two people" in evidence and "injuring 14" in evidence
+    page.locator(".leaflet-popup-close-button").click()
+    page.locator('.geomap-marker[title="Kherson"]').click()
+    kherson = page.locator(".leaflet-popup-content", has_text="Kherson Oblast")
+    kherson.wait_for()
+    # The repeated sentence is one report.
+    assert kherson.locator(".geomap-report").count() == 1
+    assert "Reported here: 3 killed" in kherson.inner_text()
+    assert view.errors == []
+    view.context.close()

@@ -90,3 +90,17 @@ def test_wrong_picks_false_positives_and_metonyms():
     kinds = [(e["type"], e["text"]) for e in report["errors"]]
     assert kinds == [("wrong pick", "Pisky"), ("false positive", "Donbas Arena")]
     assert report["errors"][0]["km"] > 200
+
+
+def test_casualty_scores_count_numbers_shown_per_headline():
+    # cg-1: 7, 117 and 1 right (the age is no count); cg-2: 2 shown where the
+    # gold says 3 (wrong), and nothing for "dead and wounded"; cg-3: no place,
+    # so nothing shown and nothing to recall.
+    report = json.loads(run_eval(str(FIXTURES / "casualty-gold.jsonl"), "--json", "--errors"))
+    assert report["all"] == {"shown": 4, "right": 3, "gold": 4, "found": 3,
+                             "precision": 0.75, "recall": 0.75}
+    assert report["fields"]["injured"]["precision"] == 1.0
+    wrong = [e for e in report["errors"] if e["type"] == "wrong number"]
+    assert [(e["doc"], e["pick"]) for e in wrong] == [("cg-2", "2 killed")]
+    table = run_eval(str(FIXTURES / "casualty-gold.jsonl"))
+    assert "casualty gold: 3 texts" in table and "precision" in table and "0.750" in table

@@ -93,7 +93,8 @@ var geomap = (function () {
 
   function visibleIncidents(place, data, filters) {
     return place.incidents.filter(function (incident) {
-      if (!filters.types[incident.types[0]]) return false;  // its layer: the main type
+      // Shown while any of its types is switched on.
+      if (!incident.types.some(function (t) { return filters.types[t]; })) return false;
       if (!incident.reports.some(function (r) { return filters.sources[sourceOf(data, r)]; })) {
         return false;
       }
@@ -101,6 +102,19 @@ var geomap = (function () {
       if (incident.date && filters.to && incident.date > filters.to) return false;
       return true;
     });
+  }
+
+  /* Killed and injured added up over incidents, as reported: "12 killed, 30 injured". */
+  var TOTALLED = ["killed", "injured"];
+  function totals(incidents) {
+    var sums = {};
+    incidents.forEach(function (incident) {
+      TOTALLED.forEach(function (what) {
+        if (incident.counts[what]) sums[what] = (sums[what] || 0) + incident.counts[what];
+      });
+    });
+    return TOTALLED.filter(function (what) { return sums[what]; })
+      .map(function (what) { return sums[what] + " " + what; }).join(", ");
   }
 
   /* One report: the sentence, then its article's source, date, title and link. */
@@ -151,8 +165,11 @@ var geomap = (function () {
     if (place.located_by === "geocoder") where += " · located by the fallback geocoder";
     if (place.located_by === "approximate") where += " · not named in the text; approximate position";
     box.appendChild(el("div", "geomap-where", where));
+    var visible = visibleIncidents(place, data, filters);
+    var total = totals(visible);
+    if (total) box.appendChild(el("div", "geomap-total", "Reported here: " + total));
     var list = el("ol", "geomap-incidents");
-    visibleIncidents(place, data, filters).forEach(function (incident) {
+    visible.forEach(function (incident) {
       list.appendChild(incidentItem(incident, data));
     });
     box.appendChild(list);
@@ -266,6 +283,9 @@ var geomap = (function () {
         row.appendChild(el("span", null, data.place_styles[style]));
         box.appendChild(row);
       });
+      box.appendChild(el("div", "geomap-note", "Killed and injured are numbers as the " +
+        "articles report them, read by a program, not verified: each is shown with the " +
+        "words it was read from."));
       return box;
     };
     return panel;
@@ -284,9 +304,10 @@ var geomap = (function () {
     return summary;
   }
 
-  function summaryLine(summary, places, incidents) {
+  function summaryLine(summary, places, incidents, total) {
     return summary.documents + " documents · " + places + " places · " + incidents +
-      " incidents" + (summary.first ? " · " + summary.first + " – " + summary.last : "") +
+      " incidents" + (total ? " · " + total + " (as reported, not verified)" : "") +
+      (summary.first ? " · " + summary.first + " – " + summary.last : "") +
       (summary.aggregated ? " · large result: each place shows its " + summary.aggregated +
         " newest incidents here, all of them in the GeoJSON; the heatmap counts them all" : "");
   }
@@ -308,10 +329,11 @@ var geomap = (function () {
     function redraw() {
       pointLayer.clearLayers();
       areaLayer.clearLayers();
-      var shownPlaces = 0, shownIncidents = 0, heat = [];
+      var shownPlaces = 0, shownIncidents = 0, heat = [], counted = [];
       data.places.forEach(function (place) {
         var visible = visibleIncidents(place, data, filters);
         if (!visible.length) return;
+        counted = counted.concat(visible);
         shownPlaces += 1;
         // The older incidents a place does not carry count in the same
         // proportion as the filters let its carried ones through.
@@ -333,7 +355,8 @@ var geomap = (function () {
                         {maxWidth: 440, minWidth: 280});
       });
       if (heatLayer) heatLayer.setLatLngs(heat);
-      summaryText.textContent = summaryLine(data.summary, shownPlaces, shownIncidents);
+      summaryText.textContent = summaryLine(data.summary, shownPlaces, shownIncidents,
+                                            totals(counted));
     }
 
     drawBasemap(map, data.basemap);
