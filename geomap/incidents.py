@@ -193,6 +193,7 @@ def incident_date(sentence: str, words: tuple[tuple[str, str], ...],
     return doc_date, "document"
 
 
+_DIGEST_SEPARATOR = re.compile(r";(?!\s)")
 # Which places of a sentence take the counts it does not tie to one of them:
 # the most specific kind it names ("killed in Kupiansk, Kharkiv Oblast").
 COUNT_KINDS = (("settlement", "facility"), ("raion",), ("oblast",), ("region",))
@@ -201,20 +202,49 @@ COUNT_KINDS = (("settlement", "facility"), ("raion",), ("oblast",), ("region",))
 def counts_by_mention(resolutions: list[Resolution]) -> dict[int, tuple[Count, ...]]:
     """Each of one sentence's counts, by the start of the mention whose place
     takes it: the one the sentence ties it to, else (tied to none, or to a
-    country) the first of its most specific kind. Water and countries take
-    none."""
+    country) the most specific place of its headline (a digest's parts
+    between semicolons are read apart), when it names one of that kind (a
+    count over several towns goes to the oblast around them, or to none).
+    Water and countries take none."""
+    if not resolutions:
+        return {}
     placed = [(r.mention.start, r.place) for r in resolutions
               if r.place is not None and is_pinned(r.place)]
-    given: dict[int, list[Count]] = {}
-    default = next((start for kinds in COUNT_KINDS for start, place in placed
-                    if place.kind in kinds), None)
     starts = {start for start, _place in placed}
-    for count in resolutions[0].mention.sentence_counts if resolutions else ():
+    mention = resolutions[0].mention
+    given: dict[int, list[Count]] = {}
+    for count in mention.sentence_counts:
         if count.place_start in starts:
             given.setdefault(count.place_start, []).append(count)
-        elif default is not None:  # tied to no place, or to one not on the map
+            continue
+        low, high = _headline_bounds(mention.sentence, mention.sentence_start, count.start)
+        default = _most_specific([(start, place) for start, place in placed
+                                  if low <= start < high])
+        if default is not None:
             given.setdefault(default, []).append(count)
     return {start: tuple(counts) for start, counts in given.items()}
+
+
+def _headline_bounds(sentence: str, sentence_start: int, offset: int) -> tuple[int, int]:
+    """The document offsets of the headline around `offset`: the part of the
+    sentence between the bare semicolons of a digest ("Torez;Snizhne"; prose
+    writes "; " and stays whole)."""
+    at = offset - sentence_start
+    cuts = [m.start() for m in _DIGEST_SEPARATOR.finditer(sentence)]
+    low = max((cut + 1 for cut in cuts if cut < at), default=0)
+    high = min((cut for cut in cuts if cut >= at), default=len(sentence))
+    return sentence_start + low, sentence_start + high
+
+
+def _most_specific(placed: list[tuple[int, Place]]) -> int | None:
+    """The start of the mention of the one place of the most specific kind
+    named; None when several places share that kind (a total over them) and
+    nothing wider is named."""
+    for kinds in COUNT_KINDS:
+        of_kind = [(start, place) for start, place in placed if place.kind in kinds]
+        if len({place.id for _start, place in of_kind}) == 1:
+            return of_kind[0][0]
+    return None
 
 
 def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceIncidents]:

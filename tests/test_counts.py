@@ -62,6 +62,14 @@ def counts(places, nlp):
     # Wounded, then died: killed only.
     ("A rescuer injured in a night attack died in a Khmelnytskyi hospital.",
      {"Khmelnytskyi": {"killed": 1}}),
+    # Tolls, numbers of victims, bodies, reports.
+    ("The death toll in the center of Donetsk increased to two.", {"Donetsk": {"killed": 2}}),
+    ("The number of injured in the attack on the crossing in Kherson increased to six.",
+     {"Kherson": {"injured": 6}}),
+    ("The bodies of four civilians were found in Izium.", {"Izium": {"killed": 4}}),
+    ("One Ukrainian soldier reported killed near Avdiivka.", {"Avdiyivka": {"killed": 1}}),
+    ("More than 4,000 people were evacuated from Mariupol on Tuesday.",
+     {"Mariupol": {"evacuated": 4000}}),
     # Hostages are counted like the others.
     ("Russian forces took at least 400 medics and civilian residents hostage in Mariupol.",
      {"Mariupol": {"captured or missing": 400}}),
@@ -90,3 +98,16 @@ def test_each_count_keeps_the_words_it_was_read_from(places, nlp):
         found, places))])
     (incident,) = group.incidents
     assert incident.evidence == {"killed": "15 people have been killed", "injured": "76 injured"}
+
+
+def test_a_total_over_several_towns_goes_to_the_oblast_named_not_to_a_town(counts):
+    shown = counts("Over the past day, in Zaporizhzhia Oblast, Russian troops shelled Orikhiv "
+                   "and Huliaipole; three people were killed.")
+    assert shown == {"Zaporizhzhia Oblast": {"killed": 3}}
+    # With no area named, no town takes the others' dead.
+    assert counts("Shelling of Orikhiv and Huliaipole killed three people.") == {}
+
+
+def test_headlines_of_a_digest_are_read_apart(counts):
+    shown = counts("Three civilians killed in Horlivka;Two soldiers wounded near Avdiivka")
+    assert shown == {"Horlivka": {"killed": 3}, "Avdiyivka": {"injured": 2}}

@@ -186,3 +186,8 @@ def test_a_town_before_a_title_stays_a_place(places, nlp):
 def test_a_village_before_someone_who_speaks_stays_a_place(places, nlp):
     text = "Shelling also hit Kobzar, the governor said."
     assert find(places, nlp, text) == ["Kobzar"]
+
+
+def test_a_capital_closing_a_headline_after_a_dash_is_its_source(places, nlp):
+    text = "More clashes near Donetsk airport, three Ukrainian soldiers killed - Kiev"
+    assert "Kiev" not in find(places, nlp, text)

@@ -101,9 +101,10 @@ def _counts(doc: Doc, tokens: Tokens, bounds: tuple[int, int],
     last = bisect.bisect_left(tokens.starts, end)
     if not any(tokens.lower(i) in OUTCOME_OF for i in range(first, last)):
         return ()
-    # A digest of headlines joined by semicolons is one sentence to the
-    # parser: each headline's counts are read on their own.
-    cuts = [first, *(i + 1 for i in range(first, last) if tokens.texts[i] == ";"), last]
+    # A digest of headlines joined by bare semicolons ("Torez;Snizhne") is
+    # one sentence to the parser: each headline's counts are read on their own.
+    cuts = [first, *(i + 1 for i in range(first, last)
+                     if tokens.texts[i] == ";" and not tokens.spaced[i]), last]
     return tuple(count for part_start, part_end in zip(cuts, cuts[1:])
                  if part_end > part_start
                  for count in sentence_counts(doc[part_start:part_end], place_starts))

@@ -102,7 +102,7 @@ def sentence_counts(sentence: Span, place_starts: list[int]) -> tuple[Count, ...
         for number, counted in (_split(token, place_starts)
                                 or _numbers_of(token, inside)):
             value = number_value(number) if number is not None else 1
-            words = [t for t in (number, counted) if t is not None]
+            words = [t for t in (number, counted) if t is not None] or [token]
             if value is None or words[0].i in seen:
                 continue
             seen.add(words[0].i)
@@ -172,12 +172,23 @@ def _numbers_of(outcome: Token, inside: range) -> list[tuple[Token | None, Token
     # "15 deaths", "447 bodies found"
     if outcome.lower_ in ("death", "deaths", "bodies"):
         candidates += [c for c in outcome.children if c.like_num]
-    # "the death toll rose to 15", "the death toll ... stands at 15"
-    if outcome.lower_ == "death" and outcome.head.lower_ == "toll":
-        toll = outcome.head
-        for word in (toll, toll.head):
+    # "the bodies of four civilians", "the death of its representative"
+    if outcome.lower_ in ("bodies", "body", "death", "deaths"):
+        candidates += [obj for prep in outcome.children if prep.dep_ == "prep"
+                       and prep.lower_ == "of" for obj in prep.children if obj.dep_ == "pobj"]
+    # "one soldier reported killed", "a journalist believed killed"
+    if outcome.dep_ in ("xcomp", "oprd"):
+        candidates += [c for c in outcome.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    # "there is a dead"
+    if outcome.lower_ == "dead" and any(c.lower_ in ("a", "one") for c in outcome.children):
+        return [(None, None)]
+    # "the death toll rose to 15", "the number of injured increased to six",
+    # "the number of residents who died increased to 2"
+    measure = _measure_of(outcome)
+    if measure is not None:
+        for word in (measure, measure.head):
             for prep in word.children:
-                if prep.dep_ == "prep" and prep.lower_ in ("to", "at", "of"):
+                if prep.dep_ == "prep" and prep.lower_ in ("to", "at"):
                     candidates += [c for c in prep.children if c.like_num]
     found: list[tuple[Token | None, Token | None]] = []
     for candidate in candidates:
@@ -189,6 +200,19 @@ def _numbers_of(outcome: Token, inside: range) -> list[tuple[Token | None, Token
         if candidate.i in inside:
             found += _counted(candidate, inside)
     return found
+
+
+def _measure_of(outcome: Token) -> Token | None:
+    """The "toll" or "number" an outcome word is the measure of, if any."""
+    word = outcome
+    if word.dep_ == "relcl":  # "residents who died"
+        word = word.head
+    if word.head.lower_ == "toll":
+        return word.head
+    if (word.dep_ == "pobj" and word.head.lower_ == "of"
+            and word.head.head.lower_ in ("number", "toll")):
+        return word.head.head
+    return None
 
 
 def _counted(token: Token, inside: range) -> list[tuple[Token | None, Token | None]]:

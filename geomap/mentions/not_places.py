@@ -74,7 +74,9 @@ def is_metonym(tokens: Tokens, span: TokenSpan) -> bool:
                               or (tokens.tag(after) == "POS" and after + 1 < len(tokens)
                                   and tokens.lower(after + 1) in METONYM_HEADS)):
         return True
-    return (span.start > 0 and tokens.texts[span.start - 1] == ":"
+    # The attribution closing a headline: ": Kiev", " - Kiev".
+    return (span.start > 0 and (tokens.texts[span.start - 1] == ":" or (
+                tokens.texts[span.start - 1] in HYPHENS and bool(tokens.spaced[span.start - 1])))
             and (after is None or tokens.texts[after] == ";" or "\n" in tokens.texts[after]))
 
 
