@@ -62,6 +62,13 @@ class Page:
     def summary(self):
         return self.page.locator("#geomap-summary").inner_text()
 
+    def open_popup(self, title, has_text=None):
+        """Click a place's marker; its popup, once shown."""
+        self.page.locator(f'.geomap-marker[title="{title}"]').click()
+        popup = self.page.locator(".leaflet-popup-content", has_text=has_text)
+        popup.wait_for()
+        return popup
+
 
 def build(tmp_path, *inputs):
     result = CliRunner().invoke(cli, ["build", *map(str, inputs), "-o", str(tmp_path / "map.html")])
@@ -77,9 +84,7 @@ def test_seed_map_works_offline_with_popups_filters_and_no_requests(browser, tmp
     assert view.markers() == places
     assert f"2 documents · {places} places" in view.summary()
 
-    page.locator('.geomap-marker[title="Yavoriv"]').click()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = view.open_popup("Yavoriv")
     text = popup.inner_text()
     assert "airstrike in a military base in Yavoriv" in text
     assert "NewsNation" in text and "2022-03-15" in text
@@ -258,18 +263,14 @@ def test_counts_show_their_words_totals_and_any_type_filter(browser, tmp_path):
         if t.get_attribute("value") != "casualties":
             t.uncheck()
     assert "2 places" in view.summary() and "0 incidents" not in view.summary()
-    page.locator('.geomap-marker[title="Odesa"]').click()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = view.open_popup("Odesa")
     text = popup.inner_text()
     assert "Reported here: 2 killed, 14 injured" in text
     assert "2 killed" in text and "14 injured" in text
     evidence = popup.locator(".geomap-evidence").all_inner_texts()
     assert "killing two people" in evidence and "injuring 14" in evidence
     page.locator(".leaflet-popup-close-button").click()
-    page.locator('.geomap-marker[title="Kherson"]').click()
-    kherson = page.locator(".leaflet-popup-content", has_text="Kherson Oblast")
-    kherson.wait_for()
+    kherson = view.open_popup("Kherson", has_text="Kherson Oblast")
     # The repeated sentence is one report.
     assert kherson.locator(".geomap-report").count() == 1
     assert "Reported here: 3 killed" in kherson.inner_text()
