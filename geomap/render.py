@@ -30,6 +30,10 @@ from geomap.incidents import INCIDENT_TYPES, OTHER, SAFE_URL_SCHEMES, PlaceIncid
 from geomap.input_files import OWN_OUTPUT_MARK
 from geomap.records import place_summary
 
+# What the page is called, and its language (for browsers and screen readers).
+PAGE_TITLE = "geomap: incidents by place"
+PAGE_LANGUAGE = "en"
+
 UKRAINE_CENTER = (48.6, 31.2)
 # Very large results: the page carries each place's newest incidents only.
 AGGREGATE_ABOVE = 20_000
@@ -268,6 +272,16 @@ def render_map(groups: list[PlaceIncidents], documents: int) -> str:
     IncidentLayer(map_data(groups, documents)).add_to(fmap)
     page = fmap.get_root()
     assert isinstance(page, Figure)
-    # First in the head, so that a build reading a folder knows its own maps.
+    page.title = PAGE_TITLE
+    # Early in the head, so that a build reading a folder knows its own maps.
     page.header.add_child(Html(OWN_OUTPUT_MARK.decode()), name="generator", index=0)
-    return page.render()
+    return with_language(page.render())
+
+
+def with_language(html: str) -> str:
+    """The page with its language on <html>, for screen readers: branca's
+    page template writes a bare "<html>" line and has no setting for it."""
+    if html.count("<html>\n") != 1:
+        raise RuntimeError("branca's page template no longer starts with a bare <html> line: "
+                           "geomap.render.with_language needs updating")
+    return html.replace("<html>\n", f'<html lang="{PAGE_LANGUAGE}">\n', 1)

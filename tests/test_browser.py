@@ -276,3 +276,18 @@ def test_counts_show_their_words_totals_and_any_type_filter(browser, tmp_path):
     assert "Reported here: 3 killed" in kherson.inner_text()
     assert view.errors == []
     view.context.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
+def test_the_map_has_no_serious_accessibility_findings(browser, tmp_path, width, height):
+    from axe_playwright_python.sync_playwright import Axe
+
+    path, _output = build(tmp_path, SEEDS)
+    view = Page(browser, path)
+    view.page.set_viewport_size({"width": width, "height": height})
+    findings = Axe().run(view.page).response["violations"]
+    serious = [(f["id"], f["help"]) for f in findings if f["impact"] in ("serious", "critical")]
+    assert serious == []
+    assert view.page.title() == "geomap: incidents by place"
+    assert view.page.locator("html").get_attribute("lang") == "en"
+    view.context.close()

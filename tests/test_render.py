@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from geomap.documents import Document
 from geomap.gazetteer import Place
 from geomap.incidents import collect_incidents
@@ -102,3 +104,20 @@ def test_very_large_results_carry_each_places_newest_incidents_only(monkeypatch)
     assert "Leaflet.heat" in render_map(groups, 1)
     monkeypatch.setattr(render, "AGGREGATE_ABOVE", 20)
     assert "Leaflet.heat" not in render_map(groups, 1)
+
+
+def test_the_page_has_a_title_and_a_language():
+    html = render_map(groups_for("Title", "Lviv was hit."), 1)
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n'
+                           "<title>geomap: incidents by place</title>")
+    # The map still says it is geomap's own, early in the head.
+    assert '<meta name="generator" content="geomap">' in html[:300]
+
+
+def test_a_changed_page_template_is_noticed():
+    # with_language edits branca's page template's bare <html> line: if branca
+    # changes it, the build says so rather than writing a page without a language.
+    from geomap.render import with_language
+
+    with pytest.raises(RuntimeError, match="with_language needs updating"):
+        with_language('<!DOCTYPE html>\n<html class="x">\n<head></head></html>')
