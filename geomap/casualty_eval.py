@@ -40,18 +40,14 @@ def shown_numbers(text: str, resolved: ResolvedDocument) -> set[tuple[str, str, 
     """(headline, field, value) of every killed and injured number the map
     shows for the text, each headline as a normalised key."""
     headlines = _headlines(text)
-    in_sentence: dict[int, list] = {}
-    for resolution in resolved.resolutions:
-        in_sentence.setdefault(resolution.mention.sentence_start, []).append(resolution)
     shown = set()
-    for resolutions in in_sentence.values():
-        for counts in counts_by_mention(resolutions).values():
-            for count in counts:
-                if count.what not in FIELDS:
-                    continue
-                start, end = next(((s, e) for s, e in headlines if s <= count.start < e),
-                                  headlines[-1])
-                shown.add((_key(text[start:end]), count.what, count.value))
+    for counts in counts_by_mention(resolved.resolutions).values():
+        for count in counts:
+            if count.what not in FIELDS:
+                continue
+            start, end = next(((s, e) for s, e in headlines if s <= count.start < e),
+                              headlines[-1])
+            shown.add((_key(text[start:end]), count.what, count.value))
     return shown
 
 

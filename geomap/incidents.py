@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from geomap.documents import Document
 from geomap.gazetteer import Place
-from geomap.mentions.counts import Count
+from geomap.mentions.counts import Count, headline_bounds
 from geomap.resolve import Resolution, ResolvedDocument
 
 SAFE_URL_SCHEMES = ("http://", "https://")
@@ -193,47 +193,37 @@ def incident_date(sentence: str, words: tuple[tuple[str, str], ...],
     return doc_date, "document"
 
 
-_DIGEST_SEPARATOR = re.compile(r";(?!\s)")
 # Which places of a sentence take the counts it does not tie to one of them:
 # the most specific kind it names ("killed in Kupiansk, Kharkiv Oblast").
 COUNT_KINDS = (("settlement", "facility"), ("raion",), ("oblast",), ("region",))
 
 
 def counts_by_mention(resolutions: list[Resolution]) -> dict[int, tuple[Count, ...]]:
-    """Each of one sentence's counts, by the start of the mention whose place
-    takes it: the one the sentence ties it to, else (tied to none, or to a
-    country) the most specific place of its headline (a digest's parts
-    between semicolons are read apart), when it names one of that kind (a
-    count over several towns goes to the oblast around them, or to none).
-    Water and countries take none."""
-    if not resolutions:
-        return {}
-    placed = [(r.mention.start, r.place) for r in resolutions
-              if r.place is not None and is_pinned(r.place)]
-    starts = {start for start, _place in placed}
-    mention = resolutions[0].mention
+    """Each count of a document's sentences, by the start of the mention
+    whose place takes it: the one the sentence ties it to, else (tied to
+    none, or to a country) the most specific place of its headline (a
+    digest's parts are read apart), when it names one of that kind (a count
+    over several towns goes to the oblast around them, or to none). Water
+    and countries take none."""
+    in_sentence: dict[int, list[Resolution]] = {}
+    for resolution in resolutions:
+        in_sentence.setdefault(resolution.mention.sentence_start, []).append(resolution)
     given: dict[int, list[Count]] = {}
-    for count in mention.sentence_counts:
-        if count.place_start in starts:
-            given.setdefault(count.place_start, []).append(count)
-            continue
-        low, high = _headline_bounds(mention.sentence, mention.sentence_start, count.start)
-        default = _most_specific([(start, place) for start, place in placed
-                                  if low <= start < high])
-        if default is not None:
-            given.setdefault(default, []).append(count)
+    for sentence in in_sentence.values():
+        placed = [(r.mention.start, r.place) for r in sentence
+                  if r.place is not None and is_pinned(r.place)]
+        starts = {start for start, _place in placed}
+        mention = sentence[0].mention
+        for count in mention.sentence_counts:
+            if count.place_start in starts:
+                given.setdefault(count.place_start, []).append(count)
+                continue
+            low, high = headline_bounds(mention.sentence, mention.sentence_start, count.start)
+            default = _most_specific([(start, place) for start, place in placed
+                                      if low <= start < high])
+            if default is not None:
+                given.setdefault(default, []).append(count)
     return {start: tuple(counts) for start, counts in given.items()}
-
-
-def _headline_bounds(sentence: str, sentence_start: int, offset: int) -> tuple[int, int]:
-    """The document offsets of the headline around `offset`: the part of the
-    sentence between the bare semicolons of a digest ("Torez;Snizhne"; prose
-    writes "; " and stays whole)."""
-    at = offset - sentence_start
-    cuts = [m.start() for m in _DIGEST_SEPARATOR.finditer(sentence)]
-    low = max((cut + 1 for cut in cuts if cut < at), default=0)
-    high = min((cut for cut in cuts if cut >= at), default=len(sentence))
-    return sentence_start + low, sentence_start + high
 
 
 def _most_specific(placed: list[tuple[int, Place]]) -> int | None:
@@ -258,11 +248,7 @@ def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceInciden
     sentences: dict[tuple[int, int], tuple] = {}
     for doc_number, item in enumerate(resolved):
         document = item.document
-        in_sentence: dict[int, list[Resolution]] = {}
-        for resolution in item.resolutions:
-            in_sentence.setdefault(resolution.mention.sentence_start, []).append(resolution)
-        given = {start: counts_by_mention(resolutions)
-                 for start, resolutions in in_sentence.items()}
+        given = counts_by_mention(item.resolutions)
         seen_sentences: dict[str, int] = {}
         for resolution in item.resolutions:
             place = resolution.place
@@ -273,7 +259,7 @@ def collect_incidents(resolved: Iterable[ResolvedDocument]) -> list[PlaceInciden
             first_start = seen_sentences.setdefault(mention.sentence, mention.sentence_start)
             group = by_place.setdefault(place.id, PlaceIncidents(place, resolution.source))
             report_key = (place.id, doc_number, first_start)
-            counts = given[mention.sentence_start].get(mention.start, ())
+            counts = given.get(mention.start, ())
             if report_key in by_report:
                 report = by_report[report_key]
                 if mention.text not in report.names:

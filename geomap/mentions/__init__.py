@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from geomap.documents import Document
 from geomap.gazetteer import Gazetteer
-from geomap.mentions.counts import OUTCOME_OF, Count, sentence_counts
+from geomap.mentions.counts import DIGEST_SEPARATOR, OUTCOME_OF, Count, sentence_counts
 from geomap.mentions.find import find_place_spans
 from geomap.mentions.lemmas import SentenceWords
 from geomap.mentions.nlp import load_pipeline
@@ -101,10 +101,11 @@ def _counts(doc: Doc, tokens: Tokens, bounds: tuple[int, int],
     last = bisect.bisect_left(tokens.starts, end)
     if not any(tokens.lower(i) in OUTCOME_OF for i in range(first, last)):
         return ()
-    # A digest of headlines joined by bare semicolons ("Torez;Snizhne") is
-    # one sentence to the parser: each headline's counts are read on their own.
-    cuts = [first, *(i + 1 for i in range(first, last)
-                     if tokens.texts[i] == ";" and not tokens.spaced[i]), last]
+    # A digest of headlines is one sentence to the parser: each headline's
+    # counts are read on their own.
+    separators = (m.start() for m in DIGEST_SEPARATOR.finditer(tokens.text, start, end))
+    # Each cut comes after the token holding the separator (";" or "2021.;").
+    cuts = [first, *(bisect.bisect_right(tokens.starts, at) for at in separators), last]
     return tuple(count for part_start, part_end in zip(cuts, cuts[1:])
                  if part_end > part_start
                  for count in sentence_counts(doc[part_start:part_end], place_starts))

@@ -10,6 +10,7 @@ was injured" is no number. A count the sentence ties to one of its places
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,9 @@ NOT_COUNT_HEADS = {"year", "years", "aged", "age", "old", "km", "kilometres", "k
                    "shells", "missiles", "drones", "rockets", "attacks", "settlements",
                    "hryvnias", "dollars", "rubles", "roubles", "euros", "tonnes", "tons"}
 PLACE_PREPOSITIONS = {"in", "near", "at", "on", "outside"}
+# What joins the headlines of a digest: a bare semicolon ("Torez;Snizhne");
+# prose writes "; " and its sentence stays whole.
+DIGEST_SEPARATOR = re.compile(r";(?! )")
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ def sentence_counts(sentence: Span, place_starts: list[int]) -> tuple[Count, ...
     are where its place mentions start (to tie a count to one of them)."""
     found: list[tuple[str, int, int, list[Token]]] = []  # what, value, place, words
     unsplit = _unsplit(sentence)
+    inside = range(sentence.start, sentence.end)
     for token in sentence:
         what = OUTCOME_OF.get(token.lower_)
         if what is None or token.lower_ in UNSPLIT or token.i in unsplit:
@@ -98,7 +103,6 @@ def sentence_counts(sentence: Span, place_starts: list[int]) -> tuple[Count, ...
         # each tied to its own place when the sentence splits them.
         by_place: dict[int, list[tuple[int, list[Token]]]] = {}
         seen: set[int] = set()
-        inside = range(sentence.start, sentence.end)
         for number, counted in (_split(token, place_starts)
                                 or _numbers_of(token, inside)):
             value = number_value(number) if number is not None else 1
@@ -169,11 +173,11 @@ def _numbers_of(outcome: Token, inside: range) -> list[tuple[Token | None, Token
     if outcome.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in candidates):
         # "two were killed and four wounded": the conjunct's own number, if any
         candidates += [c for c in outcome.children if c.like_num]
-    # "15 deaths", "447 bodies found"
-    if outcome.lower_ in ("death", "deaths", "bodies"):
-        candidates += [c for c in outcome.children if c.like_num]
-    # "the bodies of four civilians", "the death of its representative"
+    # "15 deaths", "447 bodies found"; "the bodies of four civilians", "the
+    # death of its representative"
     if outcome.lower_ in ("bodies", "body", "death", "deaths"):
+        if outcome.lower_ != "body":
+            candidates += [c for c in outcome.children if c.like_num]
         candidates += [obj for prep in outcome.children if prep.dep_ == "prep"
                        and prep.lower_ == "of" for obj in prep.children if obj.dep_ == "pobj"]
     # "one soldier reported killed", "a journalist believed killed"
@@ -308,3 +312,13 @@ def _mention_at(token: Token, place_starts: list[int]) -> int:
         if word.idx in place_starts:
             return word.idx
     return -1
+
+
+def headline_bounds(sentence: str, sentence_start: int, offset: int) -> tuple[int, int]:
+    """The document offsets of the headline around `offset`: the part of the
+    sentence (at `sentence_start`) between the separators of a digest."""
+    at = offset - sentence_start
+    cuts = [m.start() for m in DIGEST_SEPARATOR.finditer(sentence)]
+    low = max((cut + 1 for cut in cuts if cut < at), default=0)
+    high = min((cut for cut in cuts if cut >= at), default=len(sentence))
+    return sentence_start + low, sentence_start + high
