@@ -6,15 +6,20 @@ Usage:
 
 The inputs are the boundary files described in basemap/README.md. Polygons
 are simplified (Douglas-Peucker) and rounded so every map carries the
-basemap in well under 100 KB; the output is deterministic.
+basemap in well under 100 KB; the output is deterministic. The city labels
+come from the bundled gazetteer (build it first): the capital, the oblast
+centres and the other cities of over CITY_POPULATION people.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
+
+from geomap import gazetteer
 
 HERE = Path(__file__).resolve().parent
 OBLAST_TOLERANCE = 0.02  # degrees, about 2 km: fine at the scale of an oblast
@@ -23,6 +28,35 @@ DECIMALS = 3
 # geoBoundaries spells these differently from the gazetteer's oblast names.
 OBLAST_NAMES = {"Autonomous Republic of Crimea": "Crimea", "Kyiv": "Kyiv City",
                 "Odessa Oblast": "Odesa Oblast", "Zaporizhia Oblast": "Zaporizhzhia Oblast"}
+
+
+CITY_POPULATION = 100_000
+# Capital, oblast centres, other cities: the page names them in this order
+# of priority, from zooms that suit each.
+CITY_RANKS = {"PPLC": 0, "PPLA": 1}
+CITY_CODES = {"PPLC", "PPLA", "PPLA2", "PPLA3", "PPL"}  # not city districts or former places
+CITY_DISTRICT_KM = 12  # a "city" this close to a larger one is a district of it
+
+
+def cities(places: gazetteer.Gazetteer) -> list[dict]:
+    """Ukraine's labelled cities, in the order the page places their labels."""
+    found = sorted((p for p in places.places() if p.country == "UA" and p.feature_class == "P"
+                    and p.feature_code in CITY_CODES
+                    and (p.feature_code in CITY_RANKS or p.population >= CITY_POPULATION)),
+                   key=lambda p: (CITY_RANKS.get(p.feature_code, 2), -p.population, p.name))
+    kept: list[gazetteer.Place] = []
+    for place in found:
+        if place.feature_code in CITY_RANKS or not any(
+                distance_km(place, other) < CITY_DISTRICT_KM for other in kept):
+            kept.append(place)
+    return [{"name": p.name, "lat": round(p.lat, DECIMALS), "lon": round(p.lon, DECIMALS),
+             "rank": CITY_RANKS.get(p.feature_code, 2)} for p in kept]
+
+
+def distance_km(a: gazetteer.Place, b: gazetteer.Place) -> float:
+    """Equirectangular: exact enough at the scale of a city."""
+    x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
+    return 6371 * math.hypot(x, math.radians(b.lat - a.lat))
 
 
 def simplify(points: list[list[float]], tolerance: float) -> list[list[float]]:
@@ -125,6 +159,7 @@ def main() -> None:
         "countries": {"type": "FeatureCollection", "features": countries},
         "ukraine": {"type": "FeatureCollection", "features": [ukraine]},
         "oblasts": {"type": "FeatureCollection", "features": oblasts},
+        "cities": cities(gazetteer.load()),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(basemap, separators=(",", ":"), sort_keys=True) + "\n",

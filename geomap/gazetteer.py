@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
@@ -233,6 +234,28 @@ class Gazetteer:
 
     def lookup_key(self, key: str) -> list[Place]:
         return [self._place_at(offset) for offset in self._offsets(key)]
+
+    def places(self) -> Iterator[Place]:
+        """Every place, in the order of the data file."""
+        for match in _ROW_START.finditer(self._rows):
+            yield self._place_at(match.start())
+
+    def names_of(self, ids: set[int | str]) -> dict[int | str, list[str]]:
+        """The normalised names the gazetteer knows for each of these places,
+        sorted: a map's search box finds a place under any of them."""
+        wanted = {match.start(): int(match.group(1)) for match in _ROW_START.finditer(self._rows)
+                  if int(match.group(1)) in ids}
+        names: dict[int | str, list[str]] = {}
+        for line in self._index:  # sorted by key, so each place's names come sorted
+            key, _, offsets = line.partition("\t")
+            for offset in offsets.split(","):
+                place_id = wanted.get(int(offset))
+                if place_id is not None:
+                    names.setdefault(place_id, []).append(key)
+        return names
+
+
+_ROW_START = re.compile(r"^(-?\d+)\t", re.MULTILINE)
 
 
 def _line_of(lines: list[str], key: str) -> str | None:

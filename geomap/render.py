@@ -26,6 +26,7 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from geomap import gazetteer
 from geomap.incidents import INCIDENT_TYPES, OTHER, SAFE_URL_SCHEMES, PlaceIncidents, Report
 from geomap.input_files import OWN_OUTPUT_MARK
 from geomap.records import place_summary
@@ -51,18 +52,28 @@ AREA_KINDS = {"oblast", "raion", "water", "region"}
 PLACE_STYLES = {"point": "a place", "area": "a region, drawn as its area",
                 "geocoded": "found by the fallback geocoder",
                 "approximate": "not named; approximate position"}
-# Incident types: colour and symbol (inline SVG drawn by map.js), legend label.
+# Incident types: colour, the ink its symbol and label are drawn in, symbol
+# (inline SVG drawn by the page's scripts), legend label. The colours are
+# Okabe and Ito's palette for colour-blind readers, with a dark grey for
+# "other"; the ink is whichever of black and white reads better on each.
 TYPE_STYLES = {
-    "attack": {"colour": "#c0392b", "symbol": "burst", "label": "attack"},
-    "casualties": {"colour": "#6c3483", "symbol": "cross", "label": "casualties"},
-    "damage": {"colour": "#d35400", "symbol": "triangle", "label": "damage and fire"},
-    "humanitarian": {"colour": "#1e8449", "symbol": "plus", "label": "humanitarian"},
-    "infrastructure": {"colour": "#9a7d0a", "symbol": "bolt", "label": "infrastructure"},
-    "military": {"colour": "#34495e", "symbol": "square", "label": "military"},
-    "diplomacy": {"colour": "#2471a3", "symbol": "ring", "label": "diplomacy"},
-    OTHER: {"colour": "#7f8c8d", "symbol": "dot", "label": "other"},
+    "attack": {"colour": "#d55e00", "ink": "#000", "symbol": "burst", "label": "attack"},
+    "casualties": {"colour": "#cc79a7", "ink": "#000", "symbol": "cross", "label": "casualties"},
+    "damage": {"colour": "#e69f00", "ink": "#000", "symbol": "triangle",
+               "label": "damage and fire"},
+    "humanitarian": {"colour": "#009e73", "ink": "#000", "symbol": "plus",
+                     "label": "humanitarian"},
+    "infrastructure": {"colour": "#f0e442", "ink": "#000", "symbol": "bolt",
+                       "label": "infrastructure"},
+    "military": {"colour": "#0072b2", "ink": "#fff", "symbol": "square", "label": "military"},
+    "diplomacy": {"colour": "#56b4e9", "ink": "#000", "symbol": "ring", "label": "diplomacy"},
+    OTHER: {"colour": "#4d4d4d", "ink": "#fff", "symbol": "dot", "label": "other"},
 }
 assert list(TYPE_STYLES) == [*INCIDENT_TYPES, OTHER]
+
+# geomap's own scripts, in the order the page runs them (base.js says what each does).
+PAGE_SCRIPTS = ("base.js", "filters.js", "popups.js", "basemap.js", "panel.js", "timeline.js",
+                "search.js", "viewstate.js", "map.js")
 
 # Leaflet 1.9.3 and Leaflet.markercluster 1.4.1 as released, from the
 # XStatic-Leaflet and XStatic-Leaflet-MarkerCluster wheels; checked, so that
@@ -158,6 +169,7 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
     """
     total = sum(len(group.incidents) for group in groups)
     aggregated = total > AGGREGATE_ABOVE
+    known_names = gazetteer.load().names_of({group.place.id for group in groups})
     doc_index: dict[tuple, int] = {}
     docs: list[dict] = []
     places = []
@@ -184,7 +196,13 @@ def map_data(groups: list[PlaceIncidents], documents: int) -> dict:
         shown_place = {name: clipped(value, SHOWN_CHARS["name"]) if isinstance(value, str)
                        else value for name, value in place_summary(place).items()
                        if name != "feature_code"}  # the popup says the kind instead
-        places.append({**shown_place, "located_by": group.source,
+        # The names the search box finds the place by: the gazetteer's, and
+        # the articles' as written (a geocoded place has only these).
+        written = {name for incident in group.incidents for report in incident.reports
+                   for name in report.names}
+        names = sorted(set(known_names.get(place.id, ())) | {clipped(name, SHOWN_CHARS["name"])
+                                                             for name in written})
+        places.append({**shown_place, "located_by": group.source, "names": names,
                        "style": style_of(group), "type": dominant_type(group),
                        "incidents": incidents,
                        "more": len(group.incidents) - len(shown)})
@@ -253,7 +271,7 @@ geomap.render({{ this._parent.get_name() }}, document.getElementById("geomap-dat
         heat = [_package_text("static", "leaflet-heat.min.js")] if aggregated else []
         self.js = "\n".join([_asset("leaflet", "leaflet.js"),
                              _asset("leaflet_markercluster", "leaflet.markercluster.js"),
-                             *heat, _package_text("static", "map.js")])
+                             *heat, *(_package_text("static", name) for name in PAGE_SCRIPTS)])
         basemap = json.loads(_package_text("data", "basemap.json"))
         self.data = encode_data({**data, "basemap": basemap})
 

@@ -47,3 +47,18 @@ def analyse(places, nlp):
         return resolve.resolve_document(found, places)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium for the browser tests (tests/mapview.py)."""
+    from mapview import CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()

@@ -1,79 +1,21 @@
-"""Maps in a real headless Chromium with every network request refused.
-
-Playwright's Python package drives Debian's /usr/bin/chromium (no browser
-download). Without Chromium these tests skip with the reason; CI installs it
-and must run them.
-"""
+"""Maps in a real headless Chromium with every network request refused
+(tests/mapview.py): offline use, hostile text, large results, counts and
+accessibility."""
 
 import hashlib
 import json
-import os
 import re
-import shutil
 
 import pytest
 from click.testing import CliRunner
+from mapview import ARTIFACTS, Page, build, needs_chromium
 
 from geomap.cli import cli
 
-from conftest import REPO, SEEDS
+from conftest import SEEDS
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None and os.environ.get("CI"):
-    raise RuntimeError("CI must run the browser tests: install Debian's chromium (.ci/run does)")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")
-ARTIFACTS = REPO / "test-artifacts"
+pytestmark = needs_chromium
 HOSTILE = "</script><script>window.pwned=1</script> \"q\" 'a' `b` ${c} \\d <img src=x onerror=window.pwned=2>"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
-
-
-class Page:
-    """A map opened with the network cut off, recording requests and errors."""
-
-    def __init__(self, browser, path):
-        self.requests, self.errors = [], []
-        self.context = browser.new_context(viewport={"width": 1300, "height": 900})
-        self.context.route(re.compile(r"^(?!file:|data:).*"), self._refuse)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(path.as_uri())
-        self.page.wait_for_selector("#geomap-summary")
-
-    def _refuse(self, route):
-        route.abort()
-
-    def markers(self):
-        return self.page.locator(".geomap-marker, path.geomap-area").count()
-
-    def summary(self):
-        return self.page.locator("#geomap-summary").inner_text()
-
-    def open_popup(self, title, has_text=None):
-        """Click a place's marker; its popup, once shown."""
-        self.page.locator(f'.geomap-marker[title="{title}"]').click()
-        popup = self.page.locator(".leaflet-popup-content", has_text=has_text)
-        popup.wait_for()
-        return popup
-
-
-def build(tmp_path, *inputs):
-    result = CliRunner().invoke(cli, ["build", *map(str, inputs), "-o", str(tmp_path / "map.html")])
-    assert result.exit_code == 0, result.output
-    return tmp_path / "map.html", result.output
 
 
 def test_seed_map_works_offline_with_popups_filters_and_no_requests(browser, tmp_path):
@@ -81,7 +23,7 @@ def test_seed_map_works_offline_with_popups_filters_and_no_requests(browser, tmp
     places = int(re.search(r"(\d+) places", output).group(1))
     view = Page(browser, path)
     page = view.page
-    assert view.markers() == places
+    assert view.drawn() == places
     assert f"2 documents · {places} places" in view.summary()
 
     popup = view.open_popup("Yavoriv")
@@ -94,16 +36,18 @@ def test_seed_map_works_offline_with_popups_filters_and_no_requests(browser, tmp
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "seeds-map.png"))
 
-    before = view.markers()
+    view.close_popup()
+    view.reset_view()
+    before = view.drawn()
     page.locator('input[name="type"][value="attack"]').uncheck()
-    after = view.markers()
+    after = view.drawn()
     assert 0 < after < before
     assert f"{after} places" in view.summary()
     page.locator('input[name="type"][value="attack"]').check()
-    assert view.markers() == before
+    assert view.drawn() == before
 
     page.locator('input[name="source"][value="NewsNation"]').uncheck()
-    only_second_seed = view.markers()
+    only_second_seed = view.drawn()
     assert 0 < only_second_seed < before  # the undated seed has no source: "unknown source"
 
     assert view.errors == []
@@ -139,18 +83,15 @@ def test_a_corpus_of_xss_payloads_never_runs_and_stays_visible(browser, tmp_path
     path, _output = build(tmp_path, source, hostile_name)
     view = Page(browser, path)
     page = view.page
-    page.locator('.geomap-marker[title="Lviv"]').click()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = view.open_popup("Lviv")
     text = popup.inner_text()
     for payload in XSS_PAYLOADS[:7]:
         assert payload in text
     links = popup.locator("a")
     assert sorted(links.evaluate_all("els => els.map(e => e.href)")) == [
         "http://ok/", "https://example.org/ok?q=%3Cb%3E"]
-    page.locator(".leaflet-popup-close-button").click()
-    page.locator('.geomap-marker[title="Odesa"]').click()
-    odesa = page.locator(".leaflet-popup-content", has_text="Drones hit Odesa")
+    view.close_popup()
+    odesa = view.open_popup("Odesa", has_text="Drones hit Odesa")
     assert "<img src=x onerror=window.pwned=1>.txt" in odesa.inner_text()
     assert page.evaluate("window.pwned") is None
     assert view.errors == []
@@ -167,12 +108,9 @@ def test_hostile_titles_and_sentences_show_as_text_and_never_run(browser, tmp_pa
     view = Page(browser, path)
     page = view.page
     assert page.evaluate("window.pwned") is None
-    page.locator('.geomap-marker[title="Lviv"]').click()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
-    text = popup.inner_text()
+    text = view.open_popup("Lviv").inner_text()
     assert "window.pwned=1" in text and "`b` ${c} \\d" in text and "<img src=x" in text
-    assert popup.locator("a").count() == 0  # a javascript: URL is never a link
+    assert page.locator(".leaflet-popup-content a").count() == 0  # javascript: is never a link
     assert page.evaluate("window.pwned") is None
     assert view.errors == []
     view.context.close()
@@ -237,9 +175,7 @@ def test_hostile_extraction_records_and_huge_fields_keep_the_map_usable(browser,
     zoom = page.locator(".leaflet-control-zoom-in")
     assert zoom.is_visible()
     zoom.click()  # not covered by the panel
-    page.locator('.geomap-marker[title="Lviv"]').click()
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = view.open_popup("Lviv")
     assert title[:299] in popup.inner_text() and title[:301] not in popup.inner_text()
     assert view.errors == []
     view.context.close()
@@ -269,7 +205,7 @@ def test_counts_show_their_words_totals_and_any_type_filter(browser, tmp_path):
     assert "2 killed" in text and "14 injured" in text
     evidence = popup.locator(".geomap-evidence").all_inner_texts()
     assert "killing two people" in evidence and "injuring 14" in evidence
-    page.locator(".leaflet-popup-close-button").click()
+    view.close_popup()
     kherson = view.open_popup("Kherson", has_text="Kherson Oblast")
     # The repeated sentence is one report.
     assert kherson.locator(".geomap-report").count() == 1
@@ -283,11 +219,28 @@ def test_the_map_has_no_serious_accessibility_findings(browser, tmp_path, width,
     from axe_playwright_python.sync_playwright import Axe
 
     path, _output = build(tmp_path, SEEDS)
-    view = Page(browser, path)
-    view.page.set_viewport_size({"width": width, "height": height})
-    findings = Axe().run(view.page).response["violations"]
-    serious = [(f["id"], f["help"]) for f in findings if f["impact"] in ("serious", "critical")]
-    assert serious == []
-    assert view.page.title() == "geomap: incidents by place"
-    assert view.page.locator("html").get_attribute("lang") == "en"
+    view = Page(browser, path, width=width, height=height, reduced_motion="reduce")
+    page = view.page
+
+    def serious_findings():
+        findings = Axe().run(page).response["violations"]
+        return [(f["id"], f["help"], [n["target"] for n in f["nodes"]][:3]) for f in findings
+                if f["impact"] in ("serious", "critical")]
+
+    # As it opens; with the panel unfolded; with a popup open (its type
+    # badges' colours); with the search box listing matches.
+    assert serious_findings() == []
+    if page.locator("#geomap-filters").is_hidden():
+        page.get_by_role("button", name="Filters and legend").click()
+        assert serious_findings() == []
+        page.get_by_role("button", name="Hide filters").click()
+    popup = view.open_popup("Kharkiv")
+    assert popup.locator(".geomap-type").count() >= 2
+    assert serious_findings() == []
+    view.close_popup()
+    page.get_by_role("combobox").press_sequentially("Kh")
+    assert page.get_by_role("option").count() >= 2
+    assert serious_findings() == []
+    assert page.title() == "geomap: incidents by place"
+    assert page.locator("html").get_attribute("lang") == "en"
     view.context.close()

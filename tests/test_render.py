@@ -1,3 +1,4 @@
+import itertools
 import re
 
 import pytest
@@ -6,7 +7,7 @@ from geomap.documents import Document
 from geomap.gazetteer import Place
 from geomap.incidents import collect_incidents
 from geomap.mentions import Mention
-from geomap.render import encode_data, map_data, read_map_data, render_map
+from geomap.render import TYPE_STYLES, encode_data, map_data, read_map_data, render_map
 from geomap.resolve import Resolution, ResolvedDocument
 
 LVIV = Place(702550, "Lviv", 49.83826, 24.02324, "P", "PPLA", "UA", "Lviv Oblast", 717273)
@@ -121,3 +122,49 @@ def test_a_changed_page_template_is_noticed():
 
     with pytest.raises(RuntimeError, match="with_language needs updating"):
         with_language('<!DOCTYPE html>\n<html class="x">\n<head></head></html>')
+
+
+# Readers with deuteranopia or protanopia (full severity, Machado et al.'s
+# simulation) must still tell every two incident types apart: a colour
+# difference of at least this much in CAM02-UCS, where 1 is about the least
+# one can see side by side. The palette before this change had pairs at 2.4.
+MIN_TYPE_DIFFERENCE = 12
+
+
+def relative_luminance(hex_colour: str) -> float:
+    """WCAG 2's relative luminance of an sRGB colour."""
+    digits = hex_colour.lstrip("#")
+    if len(digits) == 3:  # "#fff"
+        digits = "".join(digit * 2 for digit in digits)
+    channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("deficiency", ["deuteranomaly", "protanomaly"])
+def test_incident_types_stay_apart_for_colour_blind_readers(deficiency):
+    import numpy as np
+    from colorspacious import cspace_convert, deltaE
+
+    def seen(hex_colour):
+        rgb = np.array([int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        space = {"name": "sRGB1+CVD", "cvd_type": deficiency, "severity": 100}
+        return np.clip(cspace_convert(rgb, space, "sRGB1"), 0, 1)
+
+    closest = min((deltaE(seen(TYPE_STYLES[a]["colour"]), seen(TYPE_STYLES[b]["colour"]),
+                          input_space="sRGB1"), a, b)
+                  for a, b in itertools.combinations(TYPE_STYLES, 2))
+    assert closest[0] >= MIN_TYPE_DIFFERENCE, closest
+    symbols = [style["symbol"] for style in TYPE_STYLES.values()]
+    assert len(set(symbols)) == len(symbols)  # shapes tell them apart too
+
+
+def test_type_labels_and_symbols_are_legible_on_their_colour():
+    for kind, style in TYPE_STYLES.items():
+        # Badge text (WCAG AA for small text) and the symbols drawn in the same ink.
+        assert contrast(style["ink"], style["colour"]) >= 4.5, kind

@@ -1,184 +1,31 @@
-/* geomap: draws the basemap, the places and their incidents from the page's
- * JSON data, with filters by type, source and date. All article text is
- * inserted with textContent, never as HTML, and links are made only for
- * http(s) URLs.
+/* The map: draws the basemap, the places and their incidents from the
+ * page's JSON data, and wires the panel, the search box, the URL and the
+ * keyboard to it.
  *
  * render() unpacks the data and calls createMap, which puts together:
- * drawBasemap (the offline basemap and the tile switcher), the place layers
- * (markerFor, areaFor, each with popupFor), filterPanel (legend and
- * filters, which call redraw) and summaryControl. */
-var geomap = (function () {
+ * drawBasemap and addLayerSwitcher (basemap.js), the place layers (markerFor
+ * in a cluster group that spreads markers that would cover each other,
+ * areaFor), each with popupFor (popups.js), filterPanel (panel.js, with the
+ * date window of timeline.js), searchControl (search.js) and the summary;
+ * redraw() shows what the filters (filters.js) let through and keeps the
+ * URL (viewstate.js) in step. */
+(function (g) {
   "use strict";
+  var el = g.el;
 
-  var CLUSTER_ABOVE = 300;  // point places; fewer are drawn one by one
   var AREA_RADIUS_M = {water: 45000, raion: 15000, region: 60000, oblast: 40000};
-  var SYMBOLS = {
-    burst: '<polygon points="12,4 14,9.5 20,9 15.5,13 17.5,19 12,15.5 6.5,19 8.5,13 4,9 10,9.5" fill="#fff"/>',
-    cross: '<path d="M8 8 L16 16 M16 8 L8 16" stroke="#fff" stroke-width="3"/>',
-    triangle: '<polygon points="12,6 18,17 6,17" fill="#fff"/>',
-    plus: '<path d="M12 6 V18 M6 12 H18" stroke="#fff" stroke-width="3"/>',
-    bolt: '<polygon points="13,4 7,13 11,13 10,20 17,10 13,10" fill="#fff"/>',
-    square: '<rect x="7.5" y="7.5" width="9" height="9" fill="#fff"/>',
-    ring: '<circle cx="12" cy="12" r="4.5" fill="none" stroke="#fff" stroke-width="2.5"/>',
-    dot: '<circle cx="12" cy="12" r="3" fill="#fff"/>'
-  };
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function safeUrl(url) {
-    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
-  }
-
-  /* An inline SVG symbol from trusted constants only (colours and shapes). */
-  function symbolSvg(type, size, style) {
-    var outline = style === "approximate" ? ' stroke-dasharray="3 2"' :
-      style === "geocoded" ? ' stroke-dasharray="1.5 1.5"' : "";
-    return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="' + size +
-      '" height="' + size + '"><circle cx="12" cy="12" r="10.5" fill="' + type.colour +
-      '" stroke="' + (outline ? "#111" : "#fff") + '" stroke-width="1.5"' + outline + '/>' +
-      SYMBOLS[type.symbol] + "</svg>";
-  }
-
-  /* The sentence as text nodes, with each occurrence of the place's names in <mark>. */
-  function highlighted(sentence, names) {
-    var span = el("span", "geomap-sentence");
-    var ranges = [];
-    names.forEach(function (name) {
-      if (!name) return;
-      for (var i = sentence.indexOf(name); i !== -1; i = sentence.indexOf(name, i + name.length)) {
-        ranges.push([i, i + name.length]);
-      }
-    });
-    ranges.sort(function (a, b) { return a[0] - b[0]; });
-    var position = 0;
-    ranges.forEach(function (range) {
-      if (range[0] < position) return;
-      span.appendChild(document.createTextNode(sentence.slice(position, range[0])));
-      span.appendChild(el("mark", null, sentence.slice(range[0], range[1])));
-      position = range[1];
-    });
-    span.appendChild(document.createTextNode(sentence.slice(position)));
-    return span;
-  }
-
-  function linkTo(doc) {
-    var url = doc.link_is_url ? safeUrl(doc.link) : null;
-    if (!url) return el("span", "geomap-file", doc.link);
-    var a = el("a", null, url);
-    a.href = url;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    return a;
-  }
-
-  /* What the filters let through: every type and source, and the whole date range. */
-  function initialFilters(data) {
-    // Keyed by text from the articles: objects without a prototype, so that
-    // a source called "__proto__" is just a source.
-    var filters = {types: Object.create(null), sources: Object.create(null),
-                   from: data.summary.first, to: data.summary.last};
-    data.type_order.forEach(function (t) { filters.types[t] = true; });
-    data.sources.forEach(function (s) { filters.sources[s] = true; });
-    return filters;
-  }
-
-  function sourceOf(data, report) {
-    return data.documents[report.doc].source || "unknown source";
-  }
-
-  function visibleIncidents(place, data, filters) {
-    return place.incidents.filter(function (incident) {
-      // Shown while any of its types is switched on.
-      if (!incident.types.some(function (t) { return filters.types[t]; })) return false;
-      if (!incident.reports.some(function (r) { return filters.sources[sourceOf(data, r)]; })) {
-        return false;
-      }
-      if (incident.date && filters.from && incident.date < filters.from) return false;
-      if (incident.date && filters.to && incident.date > filters.to) return false;
-      return true;
-    });
-  }
-
-  /* Killed and injured added up over incidents, as reported: "12 killed, 30 injured". */
-  var TOTALLED = ["killed", "injured"];
-  function totals(incidents) {
-    var sums = {};
-    incidents.forEach(function (incident) {
-      TOTALLED.forEach(function (what) {
-        if (incident.counts[what]) sums[what] = (sums[what] || 0) + incident.counts[what];
-      });
-    });
-    return TOTALLED.filter(function (what) { return sums[what]; })
-      .map(function (what) { return sums[what] + " " + what; }).join(", ");
-  }
-
-  /* One report: the sentence, then its article's source, date, title and link. */
-  function reportQuote(report, data) {
-    var doc = data.documents[report.doc];
-    var quote = el("div", "geomap-report");
-    quote.appendChild(highlighted(report.sentence, report.names));
-    var meta = el("div", "geomap-meta");
-    meta.appendChild(el("span", "geomap-source", doc.source || "unknown source"));
-    meta.appendChild(document.createTextNode(" · " + (doc.date || "undated")));
-    meta.appendChild(el("div", "geomap-title", doc.title));
-    meta.appendChild(linkTo(doc));
-    if (doc.link_is_url && doc.file) meta.appendChild(el("div", "geomap-file", doc.file));
-    quote.appendChild(meta);
-    return quote;
-  }
-
-  /* One incident: its types, date and counts, then every report of it. */
-  function incidentItem(incident, data) {
-    var item = el("li", "geomap-incident");
-    var head = el("div", "geomap-head");
-    incident.types.forEach(function (t) {
-      var badge = el("span", "geomap-type", data.types[t].label);
-      badge.style.background = data.types[t].colour;
-      head.appendChild(badge);
-    });
-    head.appendChild(el("span", "geomap-date", incident.date ?
-      incident.date + (incident.date_source === "document" ? "" : " (" + incident.date_source + ")") :
-      "undated"));
-    Object.keys(incident.counts).sort().forEach(function (what) {
-      /* The words each number was read from, beside it, so a reader can check it. */
-      var count = el("span", "geomap-count", incident.counts[what] + " " + what);
-      var words = (incident.evidence || {})[what];
-      if (words) count.title = "read from: " + words;
-      head.appendChild(count);
-      if (words) head.appendChild(el("q", "geomap-evidence", words));
-    });
-    item.appendChild(head);
-    incident.reports.forEach(function (report) { item.appendChild(reportQuote(report, data)); });
-    return item;
-  }
-
-  /* A place's popup: its name, kind and oblast, then the incidents the filters let through. */
-  function popupFor(place, data, filters) {
-    var box = el("div", "geomap-popup");
-    box.appendChild(el("div", "geomap-place", place.name));
-    var where = [place.kind, place.admin1, place.country].filter(Boolean).join(", ");
-    if (place.located_by === "geocoder") where += " · located by the fallback geocoder";
-    if (place.located_by === "approximate") where += " · not named in the text; approximate position";
-    box.appendChild(el("div", "geomap-where", where));
-    var visible = visibleIncidents(place, data, filters);
-    var total = totals(visible);
-    if (total) box.appendChild(el("div", "geomap-total", "Reported here: " + total));
-    var list = el("ol", "geomap-incidents");
-    visible.forEach(function (incident) {
-      list.appendChild(incidentItem(incident, data));
-    });
-    box.appendChild(list);
-    if (place.more) {
-      box.appendChild(el("div", "geomap-more", "… and " + place.more +
-        " older incidents: see the GeoJSON for every one."));
-    }
-    return box;
-  }
+  // Markers closer than this (px) are one cluster: the largest marker is 42 px,
+  // so no marker's centre lies under another marker.
+  var CLUSTER_RADIUS_PX = 32;
+  var SEARCH_ZOOM = 10;
+  // What a phone shows first: all of Ukraine (the page's own view is wider).
+  var UKRAINE_BOUNDS = [[44.3, 22.1], [52.4, 40.2]];
+  var POPUP_MAX_WIDTH_PX = 440;
+  var POPUP_MIN_WIDTH_PX = 240;
+  var POPUP_MAX_HEIGHT_PX = 520;
+  var EDGE_PX = 8;  // kept between a popup and the map's edge or a control
+  var POPUP_CHROME_PX = 56;  // a popup's padding, close button and tip
+  var MARKER_ALLOWANCE_PX = 26;  // below the tip: the marker, kept clear of controls
 
   /* A place standing for an area: an oblast as its outline, others as a circle. */
   function areaFor(place, colour, oblastShapes) {
@@ -193,110 +40,102 @@ var geomap = (function () {
   /* A place's marker: its dominant type's symbol, sized by its incidents. */
   function markerFor(place, type, incidents) {
     var size = Math.round(18 + Math.min(incidents, 30) * 0.8);
-    return L.marker([place.lat, place.lon], {
-      icon: L.divIcon({html: symbolSvg(type, size, place.style), iconSize: [size, size],
+    var marker = L.marker([place.lat, place.lon], {
+      icon: L.divIcon({html: g.symbolSvg(type, size, place.style), iconSize: [size, size],
+                       popupAnchor: [0, -size / 2],
                        className: "geomap-marker geomap-" + place.style}),
       keyboard: true, title: place.name
     });
+    marker.on("add", function () {
+      marker.getElement().setAttribute("aria-label", place.name + ": " + incidents +
+        (incidents === 1 ? " incident" : " incidents") + ", " + type.label);
+    });
+    return marker;
   }
 
-  /* Basemap, always drawn: neighbours, Ukraine, oblasts and their names. */
-  function drawBasemap(map, basemap) {
-    map.createPane("geomap-basemap").style.zIndex = 250;
-    L.geoJSON(basemap.countries, {pane: "geomap-basemap", interactive: false,
-      style: {color: "#b3b3b3", weight: 1, fillColor: "#ececec", fillOpacity: 1}}).addTo(map);
-    L.geoJSON(basemap.ukraine, {pane: "geomap-basemap", interactive: false,
-      style: {color: "#4d4d4d", weight: 2, fillColor: "#fbfaf6", fillOpacity: 1}}).addTo(map);
-    L.geoJSON(basemap.oblasts, {pane: "geomap-basemap", interactive: false,
-      style: {color: "#9c9c9c", weight: 0.8, fill: false}}).addTo(map);
-    var labels = L.layerGroup(basemap.oblasts.features.map(function (f) {
-      return L.marker(f.properties.label, {interactive: false, keyboard: false,
-        icon: L.divIcon({className: "geomap-label", html: "", iconSize: null})})
-        .on("add", function () { this.getElement().textContent = f.properties.name; });
-    }));
-    function showLabels() {
-      if (map.getZoom() >= 6) labels.addTo(map); else labels.remove();
+  /* A cluster's icon: how many places it holds, and what pressing it does. */
+  function clusterIcon(cluster) {
+    var count = cluster.getChildCount();
+    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    return L.divIcon({html: "<div><span>" + count + '</span><span class="geomap-sr"> places ' +
+                            "here: press to show them</span></div>",
+                      className: "marker-cluster marker-cluster-" + size, iconSize: [40, 40]});
+  }
+
+  /* Where a popup may lie: clear of every control, the marker below it too. */
+  function popupLayout(map, panel) {
+    var box = map.getContainer().getBoundingClientRect();
+    function extent(corner, edge) {
+      var most = 0;
+      map.getContainer().querySelectorAll(corner + " > .leaflet-control").forEach(function (c) {
+        var r = c.getBoundingClientRect();
+        if (r.width && r.height) {
+          most = Math.max(most, edge === "bottom" ? r.bottom - box.top : box.bottom - r.top);
+        }
+      });
+      return most;
     }
-    map.on("zoomend", showLabels);
-    showLabels();
+    var panelOpen = !panel.folded();
+    var panelWidth = panelOpen ? box.right - panel.getContainer().getBoundingClientRect().left : 0;
+    var top = Math.max(extent(".leaflet-top.leaflet-left", "bottom"),
+                       panelOpen ? 0 : extent(".leaflet-top.leaflet-right", "bottom")) + EDGE_PX;
+    var bottom = Math.max(extent(".leaflet-bottom.leaflet-left", "top"),
+                          extent(".leaflet-bottom.leaflet-right", "top")) +
+      EDGE_PX + MARKER_ALLOWANCE_PX;
+    var right = panelWidth + EDGE_PX;
+    var width = Math.max(120, Math.min(POPUP_MAX_WIDTH_PX, box.width - EDGE_PX - right -
+                                       POPUP_CHROME_PX));
+    return {maxWidth: width, minWidth: Math.min(POPUP_MIN_WIDTH_PX, width),
+            maxHeight: Math.max(120, Math.min(POPUP_MAX_HEIGHT_PX,
+                                              box.height - top - bottom - POPUP_CHROME_PX)),
+            autoPanPaddingTopLeft: [EDGE_PX, top], autoPanPaddingBottomRight: [right, bottom]};
   }
 
-  /* The layer switcher: the offline basemap or OpenStreetMap tiles, and the heatmap if any. */
-  function addLayerSwitcher(map, heatLayer, attribution) {
-    var tiles = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-      {maxZoom: 19, attribution: "tiles © OpenStreetMap contributors", opacity: 0.85});
-    L.control.layers({"Offline basemap": L.layerGroup().addTo(map),
-                      "OpenStreetMap tiles (online)": tiles},
-                     heatLayer ? {"Heatmap of incidents": heatLayer} : null,
-                     {position: "topleft", collapsed: true}).addTo(map);
-    map.attributionControl.addAttribution(attribution);
-  }
-
-  /* The panel at the top right, legend and filter in one: a checkbox per
-   * incident type and source, the date range, and the place styles. */
-  function filterPanel(data, filters, redraw) {
-    var panel = L.control({position: "topright"});
-    panel.onAdd = function () {
-      var box = el("div", "geomap-panel leaflet-control");
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      box.appendChild(el("div", "geomap-panel-title", "Incident types"));
-      /* A checkbox row that switches one layer (a type or a source) on and off. */
-      function layerRow(group, value, label, swatch) {
-        var row = el("label", "geomap-row");
-        var checkbox = el("input");
-        checkbox.type = "checkbox"; checkbox.checked = true;
-        checkbox.name = group === "types" ? "type" : "source"; checkbox.value = value;
-        checkbox.addEventListener("change", function () {
-          filters[group][value] = checkbox.checked;
-          redraw();
-        });
-        row.appendChild(checkbox);
-        if (swatch) row.appendChild(swatch);
-        row.appendChild(el("span", null, label));
-        box.appendChild(row);
+  /* Enter or Space on a marker or a cluster presses it, Escape closes the
+   * popup; the popup takes the focus when it opens and gives it back. */
+  function keyboardUse(map) {
+    var opener = null;
+    map.getContainer().addEventListener("keydown", function (event) {
+      var target = event.target;
+      var pressable = target.classList && (target.classList.contains("geomap-marker") ||
+                                           target.classList.contains("marker-cluster"));
+      if (pressable && (event.key === "Enter" || event.key === " ")) {
+        event.preventDefault();
+        target.click();
       }
-      data.type_order.forEach(function (t) {
-        var swatch = el("span", "geomap-swatch");
-        swatch.innerHTML = symbolSvg(data.types[t], 16, "point");
-        layerRow("types", t, data.types[t].label, swatch);
-      });
-      box.appendChild(el("div", "geomap-panel-title", "Sources"));
-      data.sources.forEach(function (s) { layerRow("sources", s, s, null); });
-      if (data.summary.first) {
-        box.appendChild(el("div", "geomap-panel-title", "Dates"));
-        ["from", "to"].forEach(function (end) {
-          var row = el("label", "geomap-row", end + " ");
-          var input = el("input");
-          input.type = "date"; input.name = end; input.value = filters[end];
-          input.min = data.summary.first; input.max = data.summary.last;
-          input.addEventListener("change", function () { filters[end] = input.value; redraw(); });
-          row.appendChild(input);
-          box.appendChild(row);
-        });
-      }
-      box.appendChild(el("div", "geomap-panel-title", "Places"));
-      data.style_order.forEach(function (style) {
-        var row = el("div", "geomap-row");
-        var swatch = el("span", "geomap-style geomap-style-" + style);
-        row.appendChild(swatch);
-        row.appendChild(el("span", null, data.place_styles[style]));
-        box.appendChild(row);
-      });
-      box.appendChild(el("div", "geomap-note", "Killed and injured are numbers as the " +
-        "articles report them, read by a program, not verified: each is shown with the " +
-        "words it was read from."));
-      return box;
-    };
-    return panel;
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") map.closePopup();
+    });
+    map.on("popupopen", function (event) {
+      var active = document.activeElement;
+      opener = active && active !== document.body ? active : null;
+      var content = event.popup.getElement().querySelector(".geomap-popup");
+      if (content) content.focus({preventScroll: true});
+    });
+    map.on("popupclose", function () {
+      if (opener && document.contains(opener)) opener.focus({preventScroll: true});
+      opener = null;
+    });
   }
 
-  /* The summary at the bottom left, showing `text`. */
+  function summaryLine(summary, places, incidents, total, filters) {
+    var window = filters.from && (filters.from !== summary.first || filters.to !== summary.last) ?
+      filters.from + " – " + filters.to + " (of " + summary.first + " – " + summary.last + ")" :
+      summary.first ? summary.first + " – " + summary.last : "";
+    return summary.documents + " documents · " + places + " places · " + incidents +
+      " incidents" + (total ? " · " + total + " (as reported, not verified)" : "") +
+      (window ? " · " + window : "") +
+      (summary.aggregated ? " · large result: each place shows its " + summary.aggregated +
+        " newest incidents here, all of them in the GeoJSON; the heatmap counts them all" : "");
+  }
+
   function summaryControl(text) {
     var summary = L.control({position: "bottomleft"});
     summary.onAdd = function () {
       var box = el("div", "geomap-summary leaflet-control");
       box.id = "geomap-summary";
+      box.setAttribute("role", "status");
       box.appendChild(el("b", null, "geomap: "));
       box.appendChild(text);
       return box;
@@ -304,37 +143,55 @@ var geomap = (function () {
     return summary;
   }
 
-  function summaryLine(summary, places, incidents, total) {
-    return summary.documents + " documents · " + places + " places · " + incidents +
-      " incidents" + (total ? " · " + total + " (as reported, not verified)" : "") +
-      (summary.first ? " · " + summary.first + " – " + summary.last : "") +
-      (summary.aggregated ? " · large result: each place shows its " + summary.aggregated +
-        " newest incidents here, all of them in the GeoJSON; the heatmap counts them all" : "");
-  }
-
   function createMap(map, data) {
-    var filters = initialFilters(data);
-    var points = data.places.filter(function (p) { return p.style !== "area"; });
-    var pointLayer = points.length > CLUSTER_ABOVE ?
-      L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50}) : L.layerGroup();
+    var filters = g.initialFilters(data);
+    var state = g.readViewState(location.hash, data);
+    g.applyViewState(state, filters);
+    if (state.center) map.setView(state.center, state.zoom, {animate: false});
+    else if (g.smallScreen()) map.fitBounds(UKRAINE_BOUNDS, {animate: false});
+    var pointLayer = L.markerClusterGroup({
+      maxClusterRadius: CLUSTER_RADIUS_PX, chunkedLoading: true, showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true, animate: !g.reducedMotion(), iconCreateFunction: clusterIcon});
     var areaLayer = L.layerGroup();
     // Large results: a heatmap of incidents by place, under the markers.
     var heatLayer = data.summary.aggregated ?
       L.heatLayer([], {radius: 25, blur: 20, minOpacity: 0.35, maxZoom: 10}) : null;
     var oblastShapes = Object.create(null);  // looked up by places' names
     data.basemap.oblasts.features.forEach(function (f) { oblastShapes[f.properties.name] = f; });
+    data.places.forEach(function (place) {
+      var keys = [place.name].concat(place.names || []).map(g.searchKey);
+      place.search_keys = keys.filter(function (k, i) { return k && keys.indexOf(k) === i; });
+    });
     var summaryText = el("span");
+    var shown = [];  // [place, layer] of what is drawn now
+    var panel = g.filterPanel(data, filters, redraw);
+
+    /* Opens a place's popup, laid out for the screen as it is now. */
+    function openPopup(layer, at) {
+      L.setOptions(layer.getPopup(), popupLayout(map, panel));
+      layer.openPopup(at);
+    }
+
+    function bindPopup(layer, place) {
+      // Before the popup opens: on a phone the panel folds away, and the
+      // popup is sized and placed for the room left.
+      layer.on("click", function () {
+        if (g.smallScreen()) panel.fold(true);
+        L.setOptions(layer.getPopup(), popupLayout(map, panel));
+      });
+      layer.bindPopup(function () { return g.popupFor(place, data, filters); });
+    }
 
     /* Every place with an incident the filters let through, and the summary. */
     function redraw() {
       pointLayer.clearLayers();
       areaLayer.clearLayers();
-      var shownPlaces = 0, shownIncidents = 0, heat = [], counted = [];
+      shown = [];
+      var markers = [], shownIncidents = 0, heat = [], counted = [];
       data.places.forEach(function (place) {
-        var visible = visibleIncidents(place, data, filters);
+        var visible = g.visibleIncidents(place, data, filters);
         if (!visible.length) return;
         counted = counted.concat(visible);
-        shownPlaces += 1;
         // The older incidents a place does not carry count in the same
         // proportion as the filters let its carried ones through.
         var weight = visible.length +
@@ -348,24 +205,56 @@ var geomap = (function () {
           layer.addTo(areaLayer);
         } else {
           layer = markerFor(place, type, visible.length);
-          pointLayer.addLayer(layer);
+          markers.push(layer);
         }
         layer.bindTooltip(el("span", null, place.name + " (" + visible.length + ")"));
-        layer.bindPopup(function () { return popupFor(place, data, filters); },
-                        {maxWidth: 440, minWidth: 280});
+        bindPopup(layer, place);
+        shown.push([place, layer]);
       });
+      pointLayer.addLayers(markers);
       if (heatLayer) heatLayer.setLatLngs(heat);
-      summaryText.textContent = summaryLine(data.summary, shownPlaces, shownIncidents,
-                                            totals(counted));
+      summaryText.textContent = summaryLine(data.summary, shown.length, shownIncidents,
+                                            g.totals(counted), filters);
+      g.writeViewState(map, filters, data);
     }
 
-    drawBasemap(map, data.basemap);
-    addLayerSwitcher(map, heatLayer, data.attribution);
+    /* A place picked in the search box: fly there, then open its popup. */
+    function showPlace(place) {
+      var entry = shown.filter(function (pair) { return pair[0] === place; })[0];
+      if (!entry) return;
+      var layer = entry[1], animate = !g.reducedMotion();
+      if (g.smallScreen()) panel.fold(true);
+      if (place.style === "area") {
+        map.once("moveend", function () { openPopup(layer, layer.getBounds().getCenter()); });
+        map.flyToBounds(layer.getBounds(), {animate: animate, duration: 0.8});
+        return;
+      }
+      map.once("moveend", function () {
+        pointLayer.zoomToShowLayer(layer, function () { openPopup(layer); });
+      });
+      map.flyTo(layer.getLatLng(), Math.max(map.getZoom(), SEARCH_ZOOM),
+                {animate: animate, duration: 0.8});
+    }
+
+    g.drawBasemap(map, data.basemap);
+    g.searchControl(function () {
+      return shown.map(function (pair) { return pair[0]; });
+    }, showPlace).addTo(map);
+    map.zoomControl.remove();
+    L.control.zoom({position: "topleft"}).addTo(map);
+    g.addLayerSwitcher(map, heatLayer, data.attribution);
     if (heatLayer) heatLayer.addTo(map);
     areaLayer.addTo(map);
     pointLayer.addTo(map);
-    filterPanel(data, filters, redraw).addTo(map);
+    panel.addTo(map);
     summaryControl(summaryText).addTo(map);
+    keyboardUse(map);
+    // The controls first in the tab order: the search box and the filters
+    // come before the markers, however many there are.
+    var container = map.getContainer();
+    container.insertBefore(container.querySelector(".leaflet-control-container"),
+                           container.firstChild);
+    map.on("moveend", function () { g.writeViewState(map, filters, data); });
     redraw();
   }
 
@@ -378,11 +267,9 @@ var geomap = (function () {
     return new Response(stream).text().then(JSON.parse);
   }
 
-  function render(map, node) {
+  g.render = function (map, node) {
     map.setMinZoom(3);
     map.setMaxZoom(18);  // clustering needs a bound
     return unpack(node).then(function (data) { createMap(map, data); });
-  }
-
-  return {render: render};
-})();
+  };
+})(geomap);
