@@ -292,3 +292,18 @@ def test_cities_are_named_on_the_offline_basemap_where_they_do_not_crowd(browser
     assert len(named[4]) < len(named[6]) < len(named[8])
     assert view.errors == []
     view.context.close()
+
+
+def test_a_malformed_or_hostile_link_opens_the_whole_map(browser, tmp_path):
+    path = dated_reports(tmp_path, {"2023-03-01": "Kharkiv", "2023-03-02": "Odesa"})
+    hostile = ("#map=9/NaN/1e999&from=2023-02-30x&to=<img src=x onerror=window.pwned=1>"
+               "&types=__proto__,constructor&hide=%3Cscript%3E&hide=__proto__")
+    view = Page(browser, path, hash=hostile, **DESKTOP)
+    page = view.page
+    assert page.evaluate("map_000000.getZoom()") == 6  # the page's own view
+    assert "2 places" in view.summary() and "2023-03-01 – 2023-03-02" in view.summary()
+    # Types and sources unknown to the map are ignored.
+    assert page.locator('input[name="type"]:not(:checked)').count() == 0
+    assert page.locator('input[name="source"]:checked').count() == 2
+    assert page.evaluate("window.pwned") is None and view.errors == []
+    view.context.close()

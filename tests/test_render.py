@@ -83,6 +83,16 @@ def test_map_data_lists_places_styles_and_shared_documents():
     assert "GeoNames" in data["attribution"] and "CC BY 4.0" in data["attribution"]
 
 
+def test_places_carry_every_name_the_gazetteer_knows_for_the_search_box():
+    (place,) = map_data(groups_for("Title", "Lviv was hit."), 1)["places"]
+    # Other spellings, other scripts, and the name as the article wrote it.
+    assert {"lviv", "lvov", "lwow", "lemberg", "львов", "львів", "Lviv"} <= set(place["names"])
+    assert place["names"] == sorted(place["names"])
+    geocoded = map_data(groups_for("T", "Lviv was hit.", place=Place(
+        "nominatim:1", "Lviv", 49.8, 24.0, "P", "PPL", "UA", "", 0), source="geocoder"), 1)
+    assert geocoded["places"][0]["names"] == ["Lviv"]  # a place the gazetteer lacks
+
+
 def test_areas_and_geocoded_places_look_different():
     sea = map_data(groups_for("T", "Black Sea storms.", place=BLACK_SEA), 1)["places"][0]
     geocoded = map_data(groups_for("T", "Lviv was hit.", source="geocoder"), 1)["places"][0]

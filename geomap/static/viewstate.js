@@ -25,9 +25,11 @@
     });
     if (state.from && state.to && state.from > state.to) { delete state.from; delete state.to; }
     if (params.has("types")) {
-      state.types = params.get("types").split(",").filter(function (t) {
-        return data.type_order.indexOf(t) !== -1;
-      });
+      // "types=" is every type switched off; a list naming none this map
+      // knows is a bad link, and shows them all.
+      var listed = params.get("types").split(",").filter(Boolean);
+      var known = listed.filter(function (t) { return data.type_order.indexOf(t) !== -1; });
+      if (known.length || !listed.length) state.types = known;
     }
     state.hidden = params.getAll("hide").filter(function (s) {
       return data.sources.indexOf(s) !== -1;
