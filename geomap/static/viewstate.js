@@ -60,6 +60,10 @@
     data.sources.forEach(function (s) {
       if (!filters.sources[s]) parts.push("hide=" + encodeURIComponent(s));
     });
-    history.replaceState(null, "", "#" + parts.join("&"));
+    try {
+      history.replaceState(null, "", "#" + parts.join("&"));
+    } catch (error) {
+      // A page that may not change its URL (in a sandboxed frame) works without it.
+    }
   };
 })(geomap);
