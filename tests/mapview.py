@@ -37,7 +37,7 @@ class Page:
     """A map opened with the network cut off, recording requests and errors."""
 
     def __init__(self, browser, path, width=1300, height=900, hash="", fake_clock=False,
-                 **options):
+                 before_load="", **options):
         self.requests, self.errors = [], []
         self.places = {place["name"]: place for place in read_map_data(path.read_text())["places"]
                        if place["style"] != "area"}
@@ -50,6 +50,8 @@ class Page:
         self.page.on("request", lambda r: self.requests.append(r.url))
         if fake_clock:  # the test moves time on with page.clock
             self.page.clock.install()
+        if before_load:
+            self.page.add_init_script(before_load)
         self.page.goto(path.as_uri() + hash)
         self.page.wait_for_selector("#geomap-summary")
 

@@ -307,3 +307,14 @@ def test_a_malformed_or_hostile_link_opens_the_whole_map(browser, tmp_path):
     assert page.locator('input[name="source"]:checked').count() == 2
     assert page.evaluate("window.pwned") is None and view.errors == []
     view.context.close()
+
+
+def test_the_map_works_where_the_page_may_not_change_its_url(browser, tmp_path):
+    path = dated_reports(tmp_path, {"2023-03-01": "Kharkiv", "2023-03-02": "Odesa"})
+    view = Page(browser, path, before_load="history.replaceState = () => {"
+                " throw new DOMException('not here', 'SecurityError'); };", **DESKTOP)
+    assert "2 places" in view.summary()
+    view.page.locator('input[name="source"][value="Wire"]').uncheck()
+    assert "1 places" in view.summary()
+    assert view.errors == []
+    view.context.close()
