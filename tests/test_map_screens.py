@@ -25,6 +25,15 @@ UNCOVERED = """popup => {
                   box.bottom <= innerHeight,
           covered: points.filter(([x, y]) => !popup.contains(document.elementFromPoint(x, y)))};
 }"""
+# Resolves once an element has stopped moving (the map's flight and pan are over).
+STILL = """element => new Promise(done => {
+  let last = "";
+  const check = () => {
+    const now = JSON.stringify(element.getBoundingClientRect());
+    if (now === last) done(); else { last = now; setTimeout(check, 150); }
+  };
+  check();
+})"""
 
 pytestmark = needs_chromium
 
@@ -35,6 +44,7 @@ def assert_popup_in_full_view(view, name):
     page = view.page
     popup = page.locator(".leaflet-popup")
     assert name in popup.locator(".geomap-place").inner_text()
+    popup.evaluate(STILL)
     seen = popup.evaluate(UNCOVERED)
     assert seen == {"inside": True, "covered": []}, name
     assert page.locator(f'.geomap-marker[title="{name}"]').evaluate(MARKER_UNCOVERED), name
@@ -120,6 +130,15 @@ def test_the_search_box_finds_a_place_under_any_spelling_and_opens_it(browser, t
     search.fill("")
     search.press_sequentially("Київ")
     assert options.first.inner_text().startswith("Kyiv")
+    search.fill("")
+    search.press_sequentially("r")
+    # Each match says which other spelling matched, unless its own name did;
+    # the list lies over the controls below the box.
+    listed = options.all_inner_texts()
+    assert "Brovary · settlement, Kyiv Oblast" in listed and len(listed) >= 4
+    for option in options.all():
+        assert option.evaluate("""o => { const r = o.getBoundingClientRect();
+            return o.contains(document.elementFromPoint(r.left + 4, r.top + r.height / 2)); }""")
     search.fill("")
     search.press_sequentially("bro")
     assert options.first.inner_text().startswith("Brovary")

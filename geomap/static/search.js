@@ -8,13 +8,20 @@
   var MAX_MATCHES = 8;
 
   /* How well a place's names match the key: 0 a name starts with it, 1 a
-   * word of a name does, 2 a name holds it; null for no match. */
+   * word of a name does, 2 a name holds it; null for no match. `by` is the
+   * name that matched best: the place's own (keys[0]) if it is among those,
+   * else the shortest of them (the plainest spelling). */
   function rank(keys, key) {
     var best = null, by = null;
     keys.forEach(function (name) {
       var score = name.indexOf(key) === 0 ? 0 : name.indexOf(" " + key) !== -1 ? 1 :
         name.indexOf(key) !== -1 ? 2 : null;
-      if (score !== null && (best === null || score < best)) { best = score; by = name; }
+      if (score === null) return;
+      if (best === null || score < best ||
+          (score === best && by !== keys[0] && name.length < by.length)) {
+        best = score;
+        by = name;
+      }
     });
     return best === null ? null : {score: best, by: by};
   }
