@@ -215,32 +215,34 @@ def test_counts_show_their_words_totals_and_any_type_filter(browser, tmp_path):
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
-def test_the_map_has_no_serious_accessibility_findings(browser, tmp_path, width, height):
+def test_the_map_has_no_accessibility_findings(browser, tmp_path, width, height):
     from axe_playwright_python.sync_playwright import Axe
 
     path, _output = build(tmp_path, SEEDS)
     view = Page(browser, path, width=width, height=height, reduced_motion="reduce")
     page = view.page
 
-    def serious_findings():
+    def axe_findings():
+        """Every finding, serious or not, but Folium's viewport setting (which
+        keeps pinching on a phone for the map's own zoom)."""
         findings = Axe().run(page).response["violations"]
-        return [(f["id"], f["help"], [n["target"] for n in f["nodes"]][:3]) for f in findings
-                if f["impact"] in ("serious", "critical")]
+        return [(f["id"], f["impact"], [n["target"] for n in f["nodes"]][:3]) for f in findings
+                if f["id"] != "meta-viewport"]
 
     # As it opens; with the panel unfolded; with a popup open (its type
     # badges' colours); with the search box listing matches.
-    assert serious_findings() == []
+    assert axe_findings() == []
     if page.locator("#geomap-filters").is_hidden():
         page.get_by_role("button", name="Filters and legend").click()
-        assert serious_findings() == []
+        assert axe_findings() == []
         page.get_by_role("button", name="Hide filters").click()
     popup = view.open_popup("Kharkiv")
     assert popup.locator(".geomap-type").count() >= 2
-    assert serious_findings() == []
+    assert axe_findings() == []
     view.close_popup()
     page.get_by_role("combobox").press_sequentially("Kh")
     assert page.get_by_role("option").count() >= 2
-    assert serious_findings() == []
+    assert axe_findings() == []
     assert page.title() == "geomap: incidents by place"
     assert page.locator("html").get_attribute("lang") == "en"
     view.context.close()

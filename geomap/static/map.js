@@ -254,6 +254,9 @@
     var container = map.getContainer();
     container.insertBefore(container.querySelector(".leaflet-control-container"),
                            container.firstChild);
+    // The map is the page's main content, under a heading for screen readers.
+    container.setAttribute("role", "main");
+    container.insertBefore(el("h1", "geomap-sr", document.title), container.firstChild);
     map.on("moveend", function () { g.writeViewState(map, filters, data); });
     redraw();
   }
