@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 from geomap import gazetteer
+from geomap.resolve.context import km_between
 
 HERE = Path(__file__).resolve().parent
 OBLAST_TOLERANCE = 0.02  # degrees, about 2 km: fine at the scale of an oblast
@@ -47,16 +47,10 @@ def cities(places: gazetteer.Gazetteer) -> list[dict]:
     kept: list[gazetteer.Place] = []
     for place in found:
         if place.feature_code in CITY_RANKS or not any(
-                distance_km(place, other) < CITY_DISTRICT_KM for other in kept):
+                km_between(place, other) < CITY_DISTRICT_KM for other in kept):
             kept.append(place)
     return [{"name": p.name, "lat": round(p.lat, DECIMALS), "lon": round(p.lon, DECIMALS),
              "rank": CITY_RANKS.get(p.feature_code, 2)} for p in kept]
-
-
-def distance_km(a: gazetteer.Place, b: gazetteer.Place) -> float:
-    """Equirectangular: exact enough at the scale of a city."""
-    x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
-    return 6371 * math.hypot(x, math.radians(b.lat - a.lat))
 
 
 def simplify(points: list[list[float]], tolerance: float) -> list[list[float]]:

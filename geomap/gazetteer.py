@@ -235,17 +235,23 @@ class Gazetteer:
     def lookup_key(self, key: str) -> list[Place]:
         return [self._place_at(offset) for offset in self._offsets(key)]
 
+    def _row_ids(self) -> Iterator[tuple[int, int]]:
+        """(offset, id) of every row, in the order of the data file."""
+        for match in _ROW_START.finditer(self._rows):
+            yield match.start(), int(match.group(1))
+
     def places(self) -> Iterator[Place]:
         """Every place, in the order of the data file."""
-        for match in _ROW_START.finditer(self._rows):
-            yield self._place_at(match.start())
+        for offset, _place_id in self._row_ids():
+            yield self._place_at(offset)
 
     def names_of(self, ids: set[int | str]) -> dict[int | str, list[str]]:
         """The normalised names the gazetteer knows for each of these places,
         sorted: a map's search box finds a place under any of them."""
-        wanted = {match.start(): int(match.group(1)) for match in _ROW_START.finditer(self._rows)
-                  if int(match.group(1)) in ids}
+        wanted = {offset: place_id for offset, place_id in self._row_ids() if place_id in ids}
         names: dict[int | str, list[str]] = {}
+        if not wanted:  # only places the gazetteer lacks: no index to read
+            return names
         for line in self._index:  # sorted by key, so each place's names come sorted
             key, _, offsets = line.partition("\t")
             for offset in offsets.split(","):
