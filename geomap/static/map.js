@@ -166,19 +166,21 @@
     var shown = [];  // [place, layer] of what is drawn now
     var panel = g.filterPanel(data, filters, redraw);
 
-    /* Opens a place's popup, laid out for the screen as it is now. */
-    function openPopup(layer, at) {
+    /* Before a popup opens: on a phone the panel folds away, and the popup
+     * is sized and placed for the room left. */
+    function layOutPopup(layer) {
+      if (g.smallScreen()) panel.fold(true);
       L.setOptions(layer.getPopup(), popupLayout(map, panel));
+    }
+
+    function openPopup(layer, at) {
+      layOutPopup(layer);
       layer.openPopup(at);
     }
 
     function bindPopup(layer, place) {
-      // Before the popup opens: on a phone the panel folds away, and the
-      // popup is sized and placed for the room left.
-      layer.on("click", function () {
-        if (g.smallScreen()) panel.fold(true);
-        L.setOptions(layer.getPopup(), popupLayout(map, panel));
-      });
+      // Registered before bindPopup's own click handler, so it runs first.
+      layer.on("click", function () { layOutPopup(layer); });
       layer.bindPopup(function () { return g.popupFor(place, data, filters); });
     }
 

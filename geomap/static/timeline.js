@@ -13,8 +13,9 @@
   function isoDay(day) { return new Date(day * DAY_MS).toISOString().slice(0, 10); }
 
   g.timeline = function (box, summary, filters, redraw) {
-    var first = dayNumber(summary.first), last = dayNumber(summary.last);
-    var step = last - first > WEEKLY_ABOVE_DAYS ? 7 : 1;
+    var first = dayNumber(summary.first);
+    var lastDay = dayNumber(summary.last) - first;  // days are counted from the first
+    var step = lastDay > WEEKLY_ABOVE_DAYS ? 7 : 1;
     var timer = null;
     var ends = {};
 
@@ -24,7 +25,7 @@
       input.type = "range";
       input.name = end;
       input.min = "0";
-      input.max = String(last - first);
+      input.max = String(lastDay);
       input.value = String(dayNumber(filters[end]) - first);
       var shown = el("output", "geomap-day");
       row.appendChild(input);
@@ -32,12 +33,21 @@
       input.addEventListener("input", function () {
         stop();
         // The window's ends never cross: moving one past the other moves both.
-        var from = Number(ends.from.input.value), to = Number(ends.to.input.value);
-        if (from > to) set(end === "from" ? from : to, end === "from" ? from : to);
-        else set(from, to);
+        var days = shownDays();
+        if (days.from > days.to) {
+          var moved = days[end];
+          set(moved, moved);
+        } else {
+          set(days.from, days.to);
+        }
       });
       box.appendChild(row);
       return {input: input, shown: shown};
+    }
+
+    /* The window the sliders show, in days from the first. */
+    function shownDays() {
+      return {from: Number(ends.from.input.value), to: Number(ends.to.input.value)};
     }
 
     /* Shows days first+from .. first+to and (unless `quietly`) redraws the map for them. */
@@ -61,9 +71,9 @@
     }
 
     function advance() {
-      var from = Number(ends.from.input.value), to = Number(ends.to.input.value);
-      if (to >= last - first) { stop(); return; }
-      set(Math.min(from + step, last - first), Math.min(to + step, last - first));
+      var days = shownDays();
+      if (days.to >= lastDay) { stop(); return; }
+      set(Math.min(days.from + step, lastDay), Math.min(days.to + step, lastDay));
     }
 
     ends.from = slider("from");
@@ -76,11 +86,11 @@
                       " at a time");
     play.addEventListener("click", function () {
       if (timer !== null) { stop(); return; }
-      var from = Number(ends.from.input.value), to = Number(ends.to.input.value);
+      var days = shownDays();
       // From the start, one step wide, unless a narrower window is already set.
-      if (to >= last - first) {
-        var width = from === 0 ? step - 1 : to - from;
-        set(0, Math.min(width, last - first));
+      if (days.to >= lastDay) {
+        var width = days.from === 0 ? step - 1 : days.to - days.from;
+        set(0, Math.min(width, lastDay));
       }
       timer = setInterval(advance, STEP_INTERVAL_MS);
       play.textContent = "❚❚ Pause";
@@ -89,6 +99,7 @@
     controls.appendChild(play);
     controls.appendChild(el("span", "geomap-step", step === 7 ? "week by week" : "day by day"));
     box.appendChild(controls);
-    set(Number(ends.from.input.value), Number(ends.to.input.value), true);
+    var initial = shownDays();
+    set(initial.from, initial.to, true);
   };
 })(geomap);
