@@ -82,17 +82,13 @@ class Page:
         for _attempt in range(12):
             x, y = self.at(name)
             if not (0 < x < size["width"] and 0 < y < size["height"]):
-                place = self.places[name]
-                self.page.evaluate("([lat, lon]) => { map_000000.panTo([lat, lon], {animate: false}); }",
-                                   [place["lat"], place["lon"]])
+                self.centre_on(name)
                 continue
             if marker.count():
                 if marker.evaluate(MARKER_UNCOVERED):
                     return marker
                 # Under a control: a reader drags the map to bring it out.
-                place = self.places[name]
-                self.page.evaluate("([lat, lon]) => { map_000000.panTo([lat, lon], {animate: false}); }",
-                                   [place["lat"], place["lon"]])
+                self.centre_on(name)
                 if marker.evaluate(MARKER_UNCOVERED):
                     return marker
             centres = self.page.locator(".marker-cluster").evaluate_all(
@@ -123,10 +119,20 @@ class Page:
         self.page.locator(".leaflet-popup-close-button").click()
         self.page.locator(".leaflet-popup").wait_for(state="detached")
 
-    def reset_view(self, zoom=6):
-        # (In braces: the map itself, returned, would be copied out of the page.)
-        self.page.evaluate(f"() => {{ map_000000.setView([48.6, 31.2], {zoom}, {{animate: false}}); }}")
+    # The scripts below are in braces: the map, returned, would be copied out of the page.
+    def set_view(self, lat, lon, zoom):
+        self.page.evaluate("([lat, lon, zoom]) => {"
+                           " map_000000.setView([lat, lon], zoom, {animate: false}); }",
+                           [lat, lon, zoom])
         self.page.wait_for_timeout(350)  # clusters split and merge over 0.3 s
+
+    def reset_view(self, zoom=6):
+        self.set_view(48.6, 31.2, zoom)
+
+    def centre_on(self, name):
+        place = self.places[name]
+        self.page.evaluate("([lat, lon]) => { map_000000.panTo([lat, lon], {animate: false}); }",
+                           [place["lat"], place["lon"]])
 
 
 def build(tmp_path, *inputs):

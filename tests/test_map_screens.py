@@ -88,20 +88,20 @@ SUBURBS = ("Shelling hit Kyiv on Monday. Russian troops shelled Bucha, Irpin and
            "Artillery hit Kupiansk overnight. Shelling also damaged homes in Kivsharivka.\n")
 
 
-def test_places_a_few_km_apart_are_each_reachable_at_every_zoom(browser, tmp_path):
+def suburbs_map(tmp_path):
     article = tmp_path / "suburbs.txt"
     article.write_text(SUBURBS, encoding="utf-8")
-    path, _output = build(tmp_path, article)
+    return build(tmp_path, article)[0]
+
+
+def test_places_a_few_km_apart_are_each_reachable_at_every_zoom(browser, tmp_path):
+    path = suburbs_map(tmp_path)
     view = Page(browser, path, reduced_motion="reduce", **DESKTOP)
     names = {"Kyiv", "Bucha", "Irpin", "Hostomel", "Vyshhorod", "Brovary", "Kupiansk",
              "Kivsharivka"}
     assert names <= set(view.places)
     for zoom, name in itertools.product([5, 7, 9, 11], sorted(names)):
-        place = view.places[name]
-        view.page.evaluate(
-            "([lat, lon, zoom]) => { map_000000.setView([lat, lon], zoom, {animate: false}); }",
-            [place["lat"], place["lon"], zoom])
-        view.page.wait_for_timeout(350)
+        view.set_view(view.places[name]["lat"], view.places[name]["lon"], zoom)
         popup = view.open_popup(name)
         assert popup.locator(".geomap-place").inner_text() == name, (zoom, name)
         view.close_popup()
@@ -110,9 +110,7 @@ def test_places_a_few_km_apart_are_each_reachable_at_every_zoom(browser, tmp_pat
 
 
 def test_the_search_box_finds_a_place_under_any_spelling_and_opens_it(browser, tmp_path):
-    article = tmp_path / "suburbs.txt"
-    article.write_text(SUBURBS, encoding="utf-8")
-    path, _output = build(tmp_path, article)
+    path = suburbs_map(tmp_path)
     view = Page(browser, path, **PHONE)
     page = view.page
     search = page.get_by_role("combobox", name="Find a place on the map")
@@ -191,7 +189,7 @@ def test_play_steps_the_date_window_and_the_url_keeps_the_view(browser, tmp_path
     assert shown() == sorted(days.values())
     page.locator('input[name="type"][value="attack"]').uncheck()
     page.locator('input[name="source"][value="Wire"]').uncheck()
-    page.evaluate("() => { map_000000.setView([49.5, 35.0], 8, {animate: false}); }")
+    view.set_view(49.5, 35.0, 8)
     link = page.evaluate("location.hash")
     assert link.startswith("#map=8/49.500/35.000")
     assert "types=" in link and "attack" not in link and "hide=Wire" in link
@@ -206,8 +204,7 @@ def test_play_steps_the_date_window_and_the_url_keeps_the_view(browser, tmp_path
     assert page.locator('input[name="to"]').get_attribute("aria-valuetext") == "2023-03-04"
     assert not page.locator('input[name="source"][value="Wire"]').is_checked()
     assert "1 places" in shared.summary()  # Lviv: Odesa and Dnipro are the Wire's
-    page.evaluate("() => { map_000000.setView([48.6, 31.2], 5, {animate: false}); }")
-    page.wait_for_timeout(350)
+    shared.reset_view(zoom=5)
     assert shared.drawn() == 1
     assert shared.errors == []
     shared.context.close()
@@ -227,9 +224,7 @@ def test_a_long_date_range_plays_week_by_week(browser, tmp_path):
 
 
 def test_the_map_is_usable_with_the_keyboard_alone(browser, tmp_path):
-    article = tmp_path / "suburbs.txt"
-    article.write_text(SUBURBS, encoding="utf-8")
-    path, _output = build(tmp_path, article)
+    path = suburbs_map(tmp_path)
     view = Page(browser, path, reduced_motion="reduce", **PHONE)
     page = view.page
     focused = ("() => { const e = document.activeElement; return [e.className,"
@@ -302,7 +297,7 @@ def test_cities_are_named_on_the_offline_basemap_where_they_do_not_crowd(browser
 
     named = {}
     for zoom in range(4, 10):
-        page.evaluate(f"() => {{ map_000000.setView([48.3, 37.5], {zoom}, {{animate: false}}); }}")
+        view.set_view(48.3, 37.5, zoom)
         assert page.evaluate(OVERLAPS) == [], zoom
         named[zoom] = cities()
     # The capital and the big cities first; towns of over 100,000 as one zooms in.
