@@ -176,7 +176,7 @@ class Gazetteer:
 
     def _offsets(self, key: str) -> list[int]:
         line = self._index_line(key)
-        return [int(n) for n in line[len(key) + 1:].split(",")] if line else []
+        return _offsets_on(line) if line else []
 
     def has_key(self, key: str) -> bool:
         """Whether some place has a name with this normalised key."""
@@ -198,7 +198,7 @@ class Gazetteer:
         pos = bisect.bisect_left(self._index, probe)
         offsets: set[int] = set()
         while pos < len(self._index) and self._index[pos].startswith(probe):
-            offsets.update(int(n) for n in self._index[pos].split("\t", 1)[1].split(","))
+            offsets.update(_offsets_on(self._index[pos]))
             pos += 1
         return [self._place_at(offset) for offset in sorted(offsets)]
 
@@ -253,15 +253,19 @@ class Gazetteer:
         if not wanted:  # only places the gazetteer lacks: no index to read
             return names
         for line in self._index:  # sorted by key, so each place's names come sorted
-            key, _, offsets = line.partition("\t")
-            for offset in offsets.split(","):
-                place_id = wanted.get(int(offset))
+            for offset in _offsets_on(line):
+                place_id = wanted.get(offset)
                 if place_id is not None:
-                    names.setdefault(place_id, []).append(key)
+                    names.setdefault(place_id, []).append(line.partition("\t")[0])
         return names
 
 
 _ROW_START = re.compile(r"^(-?\d+)\t", re.MULTILINE)
+
+
+def _offsets_on(index_line: str) -> list[int]:
+    """The row offsets of an index line "key\toffset,offset,..."."""
+    return [int(n) for n in index_line.partition("\t")[2].split(",")]
 
 
 def _line_of(lines: list[str], key: str) -> str | None:
