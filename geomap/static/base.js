@@ -8,7 +8,7 @@ var geomap = {};
   "use strict";
 
   // Below this width (CSS px) the page is laid out for a phone.
-  g.SMALL_SCREEN_PX = 600;
+  var SMALL_SCREEN_PX = 600;
 
   // Symbols drawn in each type's ink on its colour: shapes, so that types
   // differ for readers who cannot tell the colours apart.
@@ -50,7 +50,7 @@ var geomap = {};
   };
 
   g.smallScreen = function () {
-    return window.innerWidth < g.SMALL_SCREEN_PX;
+    return window.innerWidth < SMALL_SCREEN_PX;
   };
 
   /* A lookup key like the gazetteer's: case, accents, apostrophes and hyphens aside. */

@@ -120,12 +120,12 @@
   }
 
   function summaryLine(summary, places, incidents, total, filters) {
-    var window = filters.from && (filters.from !== summary.first || filters.to !== summary.last) ?
+    var dates = filters.from && (filters.from !== summary.first || filters.to !== summary.last) ?
       filters.from + " – " + filters.to + " (of " + summary.first + " – " + summary.last + ")" :
       summary.first ? summary.first + " – " + summary.last : "";
     return summary.documents + " documents · " + places + " places · " + incidents +
       " incidents" + (total ? " · " + total + " (as reported, not verified)" : "") +
-      (window ? " · " + window : "") +
+      (dates ? " · " + dates : "") +
       (summary.aggregated ? " · large result: each place shows its " + summary.aggregated +
         " newest incidents here, all of them in the GeoJSON; the heatmap counts them all" : "");
   }
